@@ -1,0 +1,2 @@
+import ArgumentParser
+@main struct Bench { static func main() {} }

@@ -1,0 +1,163 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// CoE Workflows: four services (intake, workflow, funding, notifications) that
+/// exchange JSON events through RabbitMQ and keep their state in PostgreSQL.
+let package = Package(
+    name: "coe-workflows",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "coe-intake", targets: ["Intake"]),
+        .executable(name: "coe-workflow", targets: ["Workflow"]),
+        .executable(name: "coe-funding", targets: ["Funding"]),
+        .executable(name: "coe-notifications", targets: ["Notifications"]),
+        .executable(name: "coe-bench", targets: ["Bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // MARK: C wrapper
+        .systemLibrary(
+            name: "CRabbitMQ",
+            path: "Shared/CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+
+        // MARK: Shared libraries
+        .target(
+            name: "Events",
+            path: "Shared/Events"
+        ),
+        .target(
+            name: "AMQP",
+            dependencies: [
+                "CRabbitMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/AMQP"
+        ),
+        .target(
+            name: "Storage",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Storage"
+        ),
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "AMQP", "Events", "Storage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Messaging",
+            resources: [.copy("Migrations")]
+        ),
+        .target(
+            name: "ServiceRuntime",
+            dependencies: [
+                "AMQP", "Events", "Storage", "Messaging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Shared/ServiceRuntime"
+        ),
+
+        // MARK: Services
+        .executableTarget(
+            name: "Intake",
+            dependencies: ["ServiceRuntime", "Events", "Storage", "Messaging"],
+            path: "Services/Intake",
+            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
+        ),
+        .executableTarget(
+            name: "Workflow",
+            dependencies: ["ServiceRuntime", "Events", "Storage", "Messaging"],
+            path: "Services/Workflow",
+            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
+        ),
+        .executableTarget(
+            name: "Funding",
+            dependencies: ["ServiceRuntime", "Events", "Storage", "Messaging"],
+            path: "Services/Funding",
+            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
+        ),
+        .executableTarget(
+            name: "Notifications",
+            dependencies: ["ServiceRuntime", "Events", "Storage", "Messaging"],
+            path: "Services/Notifications",
+            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
+        ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "AMQP", "Events", "Storage", "Messaging",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Bench"
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "AMQP", "Events", "Storage", "Messaging",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "EventsTests",
+            dependencies: ["Events"],
+            path: "Tests/EventsTests"
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage"],
+            path: "Tests/StorageTests"
+        ),
+        .testTarget(
+            name: "MessagingTests",
+            dependencies: [
+                "AMQP", "Events", "Storage", "Messaging", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/MessagingTests"
+        ),
+        .testTarget(
+            name: "ServicesTests",
+            dependencies: [
+                "AMQP", "Events", "Storage", "Messaging", "ServiceRuntime", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/ServicesTests"
+        ),
+    ]
+)

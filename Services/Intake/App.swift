@@ -1,0 +1,4 @@
+import ServiceRuntime
+import Hummingbird
+import PostgresNIO
+@main struct App { static func main() {} }

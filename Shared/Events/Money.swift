@@ -1,0 +1,78 @@
+/// An exact amount of euros, held as integer cents.
+///
+/// JSON carries it as a decimal string ("1250000.00"); the database as BIGINT cents.
+/// Never a floating-point type: 0.1 + 0.2 must stay 0.30.
+public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var cents: Int64
+
+    public init(cents: Int64) {
+        self.cents = cents
+    }
+
+    /// Parses "1250000", "1250000.5" or "1250000.50" (at most two decimals, optional leading '-').
+    public init?(_ text: String) {
+        guard let cents = Money.parseCents(text) else { return nil }
+        self.cents = cents
+    }
+
+    public static let zero = Money(cents: 0)
+
+    /// "1250000.00"
+    public var description: String {
+        let sign = cents < 0 ? "-" : ""
+        let magnitude = cents.magnitude
+        let fraction = magnitude % 100
+        return "\(sign)\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
+    public static func < (lhs: Money, rhs: Money) -> Bool { lhs.cents < rhs.cents }
+
+    public static func + (lhs: Money, rhs: Money) -> Money { Money(cents: lhs.cents + rhs.cents) }
+
+    public static func - (lhs: Money, rhs: Money) -> Money { Money(cents: lhs.cents - rhs.cents) }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let cents = Money.parseCents(text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "'\(text)' is not an amount of euros with at most two decimals, like \"1250000.00\"")
+        }
+        self.cents = cents
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    static func parseCents(_ text: String) -> Int64? {
+        var utf8 = Substring(text).utf8[...]
+        var negative = false
+        if utf8.first == UInt8(ascii: "-") {
+            negative = true
+            utf8 = utf8.dropFirst()
+        }
+        let parts = utf8.split(separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.count <= 16,
+              whole.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return nil }
+        var fraction: Substring.UTF8View.SubSequence = ""[...].utf8
+        if parts.count == 2 {
+            fraction = parts[1]
+            guard !fraction.isEmpty, fraction.count <= 2,
+                  fraction.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            else { return nil }
+        }
+        var cents: Int64 = 0
+        for digit in whole { cents = cents * 10 + Int64(digit - UInt8(ascii: "0")) }
+        var fractionCents: Int64 = 0
+        for digit in fraction { fractionCents = fractionCents * 10 + Int64(digit - UInt8(ascii: "0")) }
+        if fraction.count == 1 { fractionCents *= 10 }
+        let (total, overflow) = cents.multipliedReportingOverflow(by: 100)
+        guard !overflow else { return nil }
+        let value = total + fractionCents
+        return negative ? -value : value
+    }
+}

@@ -1,0 +1,242 @@
+import AMQP
+import Events
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+import Storage
+import Synchronization
+
+/// The headers a failed message carries through the retry queues and into the DLQ.
+public enum FailureHeader {
+    public static let attempts = "x-coe-attempts"
+    public static let error = "x-coe-error"
+    public static let firstFailureAt = "x-coe-first-failure-at"
+    public static let parkedAt = "x-coe-parked-at"
+    public static let originalRoutingKey = "x-coe-original-routing-key"
+    public static let consumer = "x-coe-consumer"
+}
+
+/// Consumes a service's queue: each event is handled once, in one transaction, then acked.
+///
+/// For every delivery: decode the envelope (a body that isn't one goes to the DLQ at
+/// once), then in one transaction record `(consumer, message id)` in the inbox and run
+/// the handler. A message already in the inbox is a redelivery: acked and skipped.
+/// The ack goes out only after the commit. A handler that throws is retried through the
+/// delay queues, then parked in the DLQ with headers that say why; while the database
+/// is unreachable the message is neither acked nor retried but waits, in place, for it
+/// to come back. Deliveries are spread over lanes by subject, so the events of one
+/// subject are handled in order while other subjects proceed in parallel.
+public final class EventConsumer: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// How many subjects are handled at once.
+        public var lanes: Int
+        public var transientRetryDelay: ClosedRange<Duration>
+
+        public init(lanes: Int = 8, transientRetryDelay: ClosedRange<Duration> = .milliseconds(100) ... .seconds(5)) {
+            self.lanes = max(1, lanes)
+            self.transientRetryDelay = transientRetryDelay
+        }
+    }
+
+    private let consumer: String
+    private let connection: AMQPConnection
+    private let client: PostgresClient
+    private let topology: MessagingTopology
+    private let handlers: [String: EventHandler]
+    private let configuration: Configuration
+    private let logger: Logger
+    private let ready: @Sendable () async throws -> Void
+    private let stopping = Atomic<Bool>(false)
+
+    /// - Parameters:
+    ///   - consumer: the inbox name of this consumer (the service name).
+    ///   - connection: a connection consuming ``MessagingTopology/eventsQueue``.
+    ///   - ready: awaited before the first delivery is handled (e.g. until migrations ran).
+    public init(
+        consumer: String, connection: AMQPConnection, client: PostgresClient, topology: MessagingTopology,
+        handlers: [EventHandler], configuration: Configuration = .init(), logger: Logger,
+        ready: @escaping @Sendable () async throws -> Void = {}
+    ) {
+        self.consumer = consumer
+        self.connection = connection
+        self.client = client
+        self.topology = topology
+        self.handlers = Dictionary(handlers.map { ("\($0.eventType)/v\($0.version)", $0) }) { first, _ in first }
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "component"] = "event-consumer"
+        self.logger = logger
+        self.ready = ready
+    }
+
+    public func run() async throws {
+        try await ready()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                var lanes: [AsyncStream<AMQPDelivery>.Continuation] = []
+                for _ in 0..<configuration.lanes {
+                    let (stream, continuation) = AsyncStream.makeStream(of: AMQPDelivery.self)
+                    lanes.append(continuation)
+                    group.addTask {
+                        for await delivery in stream { await self.process(delivery) }
+                    }
+                }
+                for await delivery in connection.deliveries.cancelOnGracefulShutdown() {
+                    lanes[lane(for: delivery)].yield(delivery)
+                }
+                // Deliveries already handed to a lane finish; the rest are requeued by the broker.
+                for lane in lanes { lane.finish() }
+                await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .releasing)
+            self.connection.requestStopConsuming()
+        }
+    }
+
+    private func lane(for delivery: AMQPDelivery) -> Int {
+        let key = delivery.properties.headers["x-coe-subject"]?.stringValue ?? delivery.properties.messageID ?? ""
+        var hash: UInt64 = 14_695_981_039_346_656_037  // FNV-1a: stable, unlike hashValue
+        for byte in key.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211
+        }
+        return Int(hash % UInt64(configuration.lanes))
+    }
+
+    // MARK: One delivery
+
+    func process(_ delivery: AMQPDelivery) async {
+        let metadata: EventMetadata
+        do {
+            metadata = try EventCoding.decoder().decode(EventMetadata.self, from: Data(delivery.body))
+        } catch {
+            await park(delivery, type: delivery.properties.type ?? "unknown", reason: "not an event envelope: \(DecodingErrorDescription(error))")
+            return
+        }
+        var logger = self.logger
+        logger[metadataKey: "event.id"] = "\(metadata.id)"
+        logger[metadataKey: "event.type"] = "\(metadata.type)"
+        guard let handler = handlers["\(metadata.type)/v\(metadata.version)"] else {
+            await park(delivery, type: metadata.type, reason: "\(consumer) has no handler for \(metadata.type) version \(metadata.version)")
+            return
+        }
+        let dimensions = [("service", topology.service), ("type", metadata.type)]
+        let started = ContinuousClock.now
+        var transientDelay = configuration.transientRetryDelay.lowerBound
+        while true {
+            do {
+                let handled = try await handleOnce(delivery, metadata: metadata, handler: handler, logger: logger)
+                connection.ack(delivery)
+                Timer(label: "coe_handler_duration_seconds", dimensions: dimensions)
+                    .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+                Counter(label: "coe_messages_consumed_total", dimensions: dimensions + [("outcome", handled ? "handled" : "duplicate")])
+                    .increment()
+                if !handled { logger.debug("duplicate delivery skipped") }
+                return
+            } catch {
+                let cause = DatabaseFailure.underlying(error)
+                if let messaging = cause as? MessagingError, messaging.isPoison {
+                    await park(delivery, type: metadata.type, reason: messaging.description)
+                    return
+                }
+                if DatabaseFailure.isTransient(error) {
+                    // The database is away: keep the message unacked and try again in place.
+                    if stopping.load(ordering: .acquiring) { return }
+                    logger.warning("database unavailable, handler waits", metadata: ["error": "\(cause)", "retry.in": "\(transientDelay)"])
+                    try? await Task.sleep(for: transientDelay)
+                    transientDelay = min(transientDelay * 2, configuration.transientRetryDelay.upperBound)
+                    continue
+                }
+                await retryOrPark(delivery, metadata: metadata, error: cause, logger: logger)
+                return
+            }
+        }
+    }
+
+    /// Runs the handler in one transaction that first records the message in the inbox.
+    /// Returns false when the inbox already had it (a redelivery).
+    private func handleOnce(_ delivery: AMQPDelivery, metadata: EventMetadata, handler: EventHandler, logger: Logger) async throws -> Bool {
+        let consumer = self.consumer
+        let source = topology.service
+        return try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO inbox (consumer, message_id, event_type) VALUES (\(consumer), \(metadata.id), \(metadata.type))
+                ON CONFLICT DO NOTHING RETURNING 1
+                """,
+                logger: logger)
+            var inserted = false
+            for try await _ in rows { inserted = true }
+            guard inserted else { return false }
+            try await handler.body(delivery.body, EventContext(connection: connection, metadata: metadata, logger: logger, source: source))
+            return true
+        }
+    }
+
+    // MARK: Failures
+
+    private func retryOrPark(_ delivery: AMQPDelivery, metadata: EventMetadata, error: any Error, logger: Logger) async {
+        let attempts = Int(delivery.properties.headers[FailureHeader.attempts]?.intValue ?? 0) + 1
+        let reason = String(describing: error)
+        guard attempts <= topology.retryDelays.count else {
+            await park(delivery, type: metadata.type, reason: reason, attempts: attempts)
+            return
+        }
+        let queue = topology.retryQueue(attempt: attempts)
+        logger.warning(
+            "handler failed, retrying later",
+            metadata: ["error": "\(reason)", "attempt": "\(attempts)", "amqp.queue": "\(queue)"])
+        Counter(label: "coe_messages_retried_total", dimensions: [("service", topology.service), ("type", metadata.type)]).increment()
+        await move(delivery, to: queue, headers: failureHeaders(delivery, reason: reason, attempts: attempts))
+    }
+
+    private func park(_ delivery: AMQPDelivery, type: String, reason: String, attempts: Int? = nil) async {
+        let attempts = attempts ?? Int(delivery.properties.headers[FailureHeader.attempts]?.intValue ?? 0) + 1
+        logger.error(
+            "message parked in the dead-letter queue",
+            metadata: ["error": "\(reason)", "attempts": "\(attempts)", "amqp.queue": "\(topology.deadLetterQueue)", "event.type": "\(type)"])
+        Counter(label: "coe_messages_dead_lettered_total", dimensions: [("service", topology.service), ("type", type)]).increment()
+        var headers = failureHeaders(delivery, reason: reason, attempts: attempts)
+        headers[FailureHeader.parkedAt] = .string(Date().formatted(.iso8601))
+        await move(delivery, to: topology.deadLetterQueue, headers: headers)
+    }
+
+    private func failureHeaders(_ delivery: AMQPDelivery, reason: String, attempts: Int) -> [String: AMQPFieldValue] {
+        var headers = delivery.properties.headers
+        headers[FailureHeader.attempts] = .int(Int64(attempts))
+        headers[FailureHeader.error] = .string(String(reason.prefix(2000)))
+        headers[FailureHeader.consumer] = .string(consumer)
+        if headers[FailureHeader.firstFailureAt] == nil {
+            headers[FailureHeader.firstFailureAt] = .string(Date().formatted(.iso8601))
+        }
+        if headers[FailureHeader.originalRoutingKey] == nil {
+            headers[FailureHeader.originalRoutingKey] = .string(delivery.routingKey)
+        }
+        return headers
+    }
+
+    /// Publishes a copy to `queue` (confirmed), then acks the original: a crash in between
+    /// leaves a duplicate, never a loss, and the inbox absorbs the duplicate.
+    private func move(_ delivery: AMQPDelivery, to queue: String, headers: [String: AMQPFieldValue]) async {
+        var properties = delivery.properties
+        properties.headers = headers
+        properties.persistent = true
+        let copy = AMQPMessage(exchange: "", routingKey: queue, body: delivery.body, properties: properties, mandatory: true)
+        do {
+            try await connection.publish([copy])
+            connection.ack(delivery)
+        } catch {
+            logger.error("could not move a failed message; it will be redelivered", metadata: ["error": "\(error)", "amqp.queue": "\(queue)"])
+            try? await Task.sleep(for: .seconds(1))
+            connection.reject(delivery, requeue: true)
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,246 @@
+import AMQP
+import Events
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+import Storage
+import Synchronization
+
+/// Publishes committed outbox rows to RabbitMQ with confirms and marks them dispatched.
+///
+/// Woken by LISTEN/NOTIFY the moment a transaction with events commits, and also polls,
+/// so a lost notification only delays. Several replicas may relay at once: rows are
+/// claimed with `FOR UPDATE SKIP LOCKED`, and a replica skips every row whose subject
+/// has an earlier row still pending (claimed by another replica), so the events of one
+/// subject reach the broker in the order they were written.
+public final class OutboxRelay: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var batchSize: Int
+        public var pollInterval: Duration
+        /// Dispatched rows are deleted after this long.
+        public var retention: Duration
+        /// Inbox rows (deduplication records) are deleted after this long.
+        public var inboxRetention: Duration
+        public var cleanupInterval: Duration
+
+        public init(
+            batchSize: Int = 500,
+            pollInterval: Duration = .seconds(1),
+            retention: Duration = .seconds(7 * 24 * 3600),
+            inboxRetention: Duration = .seconds(30 * 24 * 3600),
+            cleanupInterval: Duration = .seconds(600)
+        ) {
+            self.batchSize = batchSize
+            self.pollInterval = pollInterval
+            self.retention = retention
+            self.inboxRetention = inboxRetention
+            self.cleanupInterval = cleanupInterval
+        }
+    }
+
+    private let client: PostgresClient
+    private let connection: AMQPConnection
+    private let topology: MessagingTopology
+    private let schema: String
+    private let configuration: Configuration
+    private let logger: Logger
+    private let ready: @Sendable () async throws -> Void
+    private let doorbell = Doorbell()
+    private let stopping = Atomic<Bool>(false)
+    private let published: Counter
+    private let backlog: Gauge
+    private let oldestAge: Gauge
+
+    /// - Parameters:
+    ///   - schema: the service's schema, whose outbox this relays.
+    ///   - ready: awaited before the first poll (e.g. until migrations ran).
+    public init(
+        client: PostgresClient, connection: AMQPConnection, topology: MessagingTopology, schema: String,
+        configuration: Configuration = .init(), logger: Logger,
+        ready: @escaping @Sendable () async throws -> Void = {}
+    ) {
+        self.client = client
+        self.connection = connection
+        self.topology = topology
+        self.schema = schema
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "component"] = "outbox-relay"
+        self.logger = logger
+        self.ready = ready
+        let dimensions = [("service", topology.service)]
+        self.published = Counter(label: "coe_messages_published_total", dimensions: dimensions)
+        self.backlog = Gauge(label: "coe_outbox_backlog", dimensions: dimensions)
+        self.oldestAge = Gauge(label: "coe_outbox_oldest_age_seconds", dimensions: dimensions)
+    }
+
+    public func run() async throws {
+        try await ready()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.listen() }
+                await self.relayUntilStopped()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .releasing)
+            self.doorbell.ring()
+        }
+    }
+
+    /// Wakes the relay now (after a commit this process made itself, or in tests).
+    public func wake() { doorbell.ring() }
+
+    private var isStopping: Bool { stopping.load(ordering: .acquiring) || Task.isCancelled }
+
+    private func relayUntilStopped() async {
+        var lastCleanup = ContinuousClock.now - configuration.cleanupInterval
+        var failures = 0
+        while !isStopping {
+            do {
+                try await drain()
+                try await updateBacklogGauges()
+                if ContinuousClock.now - lastCleanup >= configuration.cleanupInterval {
+                    try await cleanUp()
+                    lastCleanup = .now
+                }
+                failures = 0
+                await doorbell.wait(upTo: configuration.pollInterval)
+            } catch {
+                failures += 1
+                let delay = Duration.milliseconds(min(5000, 100 * (1 << min(failures, 6))))
+                logger.warning("outbox relay failed, retrying", metadata: ["error": "\(error)", "retry.in": "\(delay)"])
+                await doorbell.wait(upTo: delay)
+            }
+        }
+        // Flush what was committed before the shutdown, if the broker still takes it.
+        do {
+            try await drain()
+        } catch {
+            logger.warning("outbox not flushed at shutdown; the next start publishes the rest", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Relays batches until the outbox has nothing ready.
+    public func drain() async throws {
+        while try await relayBatch() == configuration.batchSize {}
+    }
+
+    private struct Row {
+        var seq: Int64
+        var eventID: UUID
+        var type: String
+        var subject: String
+        var correlationID: UUID
+        var occurredAt: Date
+        var body: String
+    }
+
+    /// Claims, publishes and marks one batch in one transaction; returns how many rows it claimed.
+    private func relayBatch() async throws -> Int {
+        let limit = configuration.batchSize
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                WITH claimed AS (
+                    SELECT seq, subject FROM outbox
+                    WHERE dispatched_at IS NULL
+                    ORDER BY seq
+                    LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED
+                )
+                SELECT c.seq, o.event_id, o.event_type, o.subject, o.correlation_id, o.occurred_at, o.body,
+                       EXISTS (
+                           SELECT 1 FROM outbox earlier
+                           WHERE earlier.subject = c.subject AND earlier.dispatched_at IS NULL AND earlier.seq < c.seq
+                             AND earlier.seq NOT IN (SELECT seq FROM claimed)
+                       ) AS blocked
+                FROM claimed c JOIN outbox o ON o.seq = c.seq
+                ORDER BY c.seq
+                """,
+                logger: logger)
+            var claimed = 0
+            var batch: [Row] = []
+            for try await (seq, id, type, subject, correlation, occurredAt, body, blocked)
+                in rows.decode((Int64, UUID, String, String, UUID, Date, String, Bool).self)
+            {
+                claimed += 1
+                // Another replica holds an earlier event of this subject: leave this one for later.
+                if blocked { continue }
+                batch.append(Row(seq: seq, eventID: id, type: type, subject: subject, correlationID: correlation, occurredAt: occurredAt, body: body))
+            }
+            guard !batch.isEmpty else { return claimed }
+            try await self.connection.publish(batch.map(self.message(for:)))
+            let sequences = batch.map(\.seq)
+            try await connection.query(
+                "UPDATE outbox SET dispatched_at = clock_timestamp() WHERE seq = ANY(\(sequences))", logger: logger)
+            self.published.increment(by: batch.count)
+            logger.debug("relayed outbox batch", metadata: ["outbox.count": "\(batch.count)"])
+            return claimed
+        }
+    }
+
+    private func message(for row: Row) -> AMQPMessage {
+        AMQPMessage(
+            exchange: topology.exchange,
+            routingKey: row.type,
+            body: Array(row.body.utf8),
+            properties: AMQPProperties(
+                contentType: "application/json",
+                messageID: row.eventID.uuidString.lowercased(),
+                type: row.type,
+                correlationID: row.correlationID.uuidString.lowercased(),
+                timestamp: Int64(row.occurredAt.timeIntervalSince1970),
+                persistent: true,
+                headers: ["x-coe-subject": .string(row.subject), "x-coe-source": .string(topology.service)]),
+            mandatory: true)
+    }
+
+    private func updateBacklogGauges() async throws {
+        let rows = try await client.query(
+            """
+            SELECT count(*)::BIGINT, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)), 0)::DOUBLE PRECISION
+            FROM outbox WHERE dispatched_at IS NULL
+            """,
+            logger: logger)
+        for try await (count, age) in rows.decode((Int64, Double).self) {
+            backlog.record(count)
+            oldestAge.record(age)
+        }
+    }
+
+    private func cleanUp() async throws {
+        let outboxCutoff = Date().addingTimeInterval(-configuration.retention.timeInterval)
+        let inboxCutoff = Date().addingTimeInterval(-configuration.inboxRetention.timeInterval)
+        try await client.query("DELETE FROM outbox WHERE dispatched_at < \(outboxCutoff)", logger: logger)
+        try await client.query("DELETE FROM inbox WHERE received_at < \(inboxCutoff)", logger: logger)
+    }
+
+    /// Keeps a LISTEN open on the schema's outbox channel, reconnecting after failures.
+    private func listen() async {
+        let channel = "\(schema)_outbox"
+        while !isStopping {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        self.doorbell.ring()  // catch what committed while we were not listening
+                        for try await _ in notifications {
+                            self.doorbell.ring()
+                        }
+                    }
+                }
+            } catch {
+                if isStopping { return }
+                logger.debug("outbox LISTEN lost; polling until it is back", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
+
+extension Duration {
+    var timeInterval: TimeInterval { seconds }
+}

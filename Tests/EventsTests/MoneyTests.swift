@@ -1,0 +1,34 @@
+import Events
+import Foundation
+import Testing
+
+@Suite("Money is exact")
+struct MoneyTests {
+    @Test(arguments: [
+        ("0", 0), ("1", 100), ("1.5", 150), ("1.50", 150), ("1250000.00", 125_000_000), ("0.01", 1), ("-3.25", -325),
+        ("92233720368547.75", 9_223_372_036_854_775),
+    ])
+    func parsesDecimalStrings(text: String, cents: Int64) {
+        #expect(Money(text)?.cents == cents)
+    }
+
+    @Test(arguments: ["", "1.234", "1,50", "1e3", "abc", ".5", "5.", "--1", " 1", "1 ", "NaN", "99999999999999999.00"])
+    func rejectsAnythingElse(text: String) {
+        #expect(Money(text) == nil)
+    }
+
+    @Test func formatsWithTwoDecimals() {
+        #expect(Money(cents: 125_000_000).description == "1250000.00")
+        #expect(Money(cents: 5).description == "0.05")
+        #expect(Money(cents: -325).description == "-3.25")
+        #expect((Money("0.10")! + Money("0.20")!).description == "0.30")
+    }
+
+    @Test func roundTripsThroughJSONAsAString() throws {
+        struct Box: Codable, Equatable { var amount: Money }
+        let json = try JSONEncoder().encode(Box(amount: Money(cents: 1_999)))
+        #expect(String(decoding: json, as: UTF8.self) == #"{"amount":"19.99"}"#)
+        #expect(try JSONDecoder().decode(Box.self, from: json) == Box(amount: Money(cents: 1_999)))
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Box.self, from: Data(#"{"amount":19.99}"#.utf8)) }
+    }
+}

@@ -1,0 +1,86 @@
+import AMQP
+import Events
+import Foundation
+import Logging
+import Messaging
+import PostgresNIO
+import ServiceLifecycle
+import Storage
+
+/// A relay and a consumer of one test "service", with their two connections, running in a ServiceGroup.
+public struct MessagingHarness: Sendable {
+    public let topology: MessagingTopology
+    public let publisher: AMQPConnection
+    public let consumerConnection: AMQPConnection
+    public let relay: OutboxRelay
+    public let consumer: EventConsumer
+
+    public init(
+        client: PostgresClient, schema: String, topology: MessagingTopology, handlers: [EventHandler],
+        lanes: Int = 8, relayConfiguration: OutboxRelay.Configuration = .init()
+    ) throws {
+        let url = try TestEnvironment.amqpURL()
+        let logger = TestEnvironment.logger
+        self.topology = topology
+        self.publisher = AMQPConnection(
+            configuration: .init(url: url, name: "\(topology.service).publisher", topology: topology.publisherTopology, heartbeatSeconds: 5),
+            logger: logger)
+        self.consumerConnection = AMQPConnection(
+            configuration: .init(
+                url: url, name: "\(topology.service).consumer", topology: topology.consumerTopology,
+                consumeQueue: topology.eventsQueue, prefetch: 200, heartbeatSeconds: 5),
+            logger: logger)
+        self.relay = OutboxRelay(
+            client: client, connection: publisher, topology: topology, schema: schema,
+            configuration: relayConfiguration, logger: logger)
+        self.consumer = EventConsumer(
+            consumer: topology.service, connection: consumerConnection, client: client, topology: topology,
+            handlers: handlers, configuration: .init(lanes: lanes), logger: logger)
+    }
+
+    /// Runs everything while `body` runs, then shuts down gracefully.
+    public func run<Result: Sendable>(
+        alongside additionalServices: [any Service] = [],
+        _ body: @Sendable () async throws -> Result
+    ) async throws -> Result {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [publisher, consumerConnection] + additionalServices + [relay, consumer],
+                gracefulShutdownSignals: [],
+                logger: TestEnvironment.logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                let result = try await body()
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+}
+
+/// A test event: a proposal submission whose subject is the proposal.
+public func testEvent(subject: UUID = UUID(), revision: Int = 1, source: String = "test") -> EventEnvelope<ProposalSubmitted> {
+    EventEnvelope(
+        source: source, subject: subject.uuidString.lowercased(), actor: EventActor(sub: "tester", role: "focal_point"),
+        data: ProposalSubmitted(
+            proposalId: subject, reference: "CBRN-2026-0001", revision: revision, title: "Border detection equipment",
+            region: "SEEE", leadCountry: "MD", participatingCountries: ["MD", "UA"], cbrnCategories: ["radiological", "nuclear"],
+            requestedBudget: Money(cents: 125_000_000), durationMonths: 24))
+}
+
+/// Publishes an envelope straight to the exchange, as another service's relay would.
+public func publishDirectly<P>(_ envelope: EventEnvelope<P>, to connection: AMQPConnection, exchange: String) async throws {
+    try await connection.publish([
+        AMQPMessage(
+            exchange: exchange, routingKey: envelope.metadata.type, body: try EventCoding.encode(envelope),
+            properties: AMQPProperties(
+                messageID: envelope.metadata.id.uuidString.lowercased(), type: envelope.metadata.type,
+                headers: ["x-coe-subject": .string(envelope.metadata.subject)]))
+    ])
+}

@@ -1,0 +1,142 @@
+import AMQP
+import Foundation
+import Logging
+import Messaging
+import PostgresNIO
+import Storage
+import Synchronization
+
+/// The PostgreSQL and RabbitMQ that `deploy/test.sh` started for this test run.
+///
+/// A test that needs them fails with ``MissingInfrastructure`` when they are not there:
+/// it never skips silently.
+public enum TestEnvironment {
+    public struct MissingInfrastructure: Error, CustomStringConvertible {
+        public let variable: String
+        public var description: String {
+            "\(variable) is not set: run the tests with deploy/test.sh, which starts PostgreSQL and RabbitMQ for them"
+        }
+    }
+
+    public static func databaseURL() throws -> String {
+        try variable("COE_TEST_DATABASE_URL")
+    }
+
+    public static func amqpURL() throws -> AMQPURL {
+        try AMQPURL(try variable("COE_TEST_AMQP_URL"))
+    }
+
+    /// The folder of the built executables (`swift build --show-bin-path`).
+    public static func binPath() throws -> String {
+        try variable("COE_TEST_BIN_PATH")
+    }
+
+    static func variable(_ name: String) throws -> String {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            throw MissingInfrastructure(variable: name)
+        }
+        return value
+    }
+
+    /// A name no other test uses: schemas, queue prefixes, exchanges.
+    public static func uniqueName(_ prefix: String = "t") -> String {
+        "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    public static let logger: Logger = {
+        var logger = Logger(label: "coe.tests")
+        let level = ProcessInfo.processInfo.environment["COE_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+        logger.logLevel = level ?? .warning
+        return logger
+    }()
+}
+
+/// A schema of its own in the test database, with the messaging tables and any extra SQL; dropped afterwards.
+public func withTestDatabase<Result: Sendable>(
+    schema: String = TestEnvironment.uniqueName("s"),
+    migrations: [Migration] = [],
+    _ body: @Sendable (PostgresClient, String) async throws -> Result
+) async throws -> Result {
+    let configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: schema, maximumConnections: 30)
+    let client = configuration.makeClient(logger: TestEnvironment.logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        let migrator = try Migrator(schema: schema, migrations: try MessagingMigrations.load() + migrations)
+        try await migrator.migrate(client: client, logger: TestEnvironment.logger)
+        do {
+            let result = try await body(client, schema)
+            _ = try? await client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: TestEnvironment.logger)
+            return result
+        } catch {
+            _ = try? await client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: TestEnvironment.logger)
+            throw error
+        }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+public func eventually(
+    timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
+    _ condition: () async throws -> Bool
+) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return try await condition()
+}
+
+/// Counts rows: `try await count(client, "SELECT count(*) FROM received")`.
+public func count(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
+    let rows = try await client.query(query, logger: TestEnvironment.logger)
+    for try await (value) in rows.decode(Int64.self) { return Int(value) }
+    return 0
+}
+
+/// Stops and starts the test broker's RabbitMQ application (the node stays up), through deploy/local/rabbitmq.sh.
+public enum TestBroker {
+    public static func stop() throws { try ctl("stop_app") }
+    public static func start() throws { try ctl("start_app") }
+
+    static func ctl(_ command: String) throws {
+        let script = try TestEnvironment.variable("COE_TEST_BROKER_SCRIPT")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script, "ctl", command]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestEnvironment.MissingInfrastructure(variable: "rabbitmqctl \(command) failed (\(process.terminationStatus)); COE_TEST_BROKER_SCRIPT")
+        }
+    }
+}
+
+/// Starts the connections, runs `body`, and shuts them down again, also when `body` throws.
+public func withRunning<Result: Sendable>(
+    _ connections: AMQPConnection..., body: () async throws -> Result
+) async throws -> Result {
+    for connection in connections { connection.start() }
+    do {
+        let result = try await body()
+        for connection in connections { await connection.shutdown() }
+        return result
+    } catch {
+        for connection in connections { await connection.shutdown() }
+        throw error
+    }
+}
+
+/// A value tests share with handlers running on other tasks.
+public final class Shared<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    public init(_ value: Value) { storage = Mutex(value) }
+    public var value: Value {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+    @discardableResult
+    public func update<R: Sendable>(_ body: (inout Value) -> R) -> R { storage.withLock { body(&$0) } }
+}

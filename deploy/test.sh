@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test against a throwaway PostgreSQL and RabbitMQ of its own, started here
+# and stopped at exit (also on failure). Installs what is missing first.
+#   deploy/test.sh [extra swift test arguments]
+# Ports and folder can be moved with COE_TEST_PG_PORT, COE_TEST_AMQP_PORT, COE_TEST_STACK_DIR.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+export COE_STACK=test
+export COE_STACK_DIR="${COE_TEST_STACK_DIR:-$ROOT/.local/test}"
+export COE_PG_PORT="${COE_TEST_PG_PORT:-55433}"
+export COE_AMQP_PORT="${COE_TEST_AMQP_PORT:-55673}"
+export COE_PG_FAST=1
+source "$ROOT/deploy/local/common.sh"
+
+"$ROOT/deploy/local/install.sh"
+
+stop_stack() {
+    "$ROOT/deploy/local/rabbitmq.sh" stop || true
+    "$ROOT/deploy/local/postgres.sh" stop || true
+}
+trap stop_stack EXIT
+stop_stack 2>/dev/null
+rm -rf "$COE_STACK_DIR"
+
+# The broker and the database boot while the code compiles.
+"$ROOT/deploy/local/postgres.sh" start > "$ROOT/.local/test-postgres.log" 2>&1 &
+pg_pid=$!
+"$ROOT/deploy/local/rabbitmq.sh" start > "$ROOT/.local/test-rabbitmq.log" 2>&1 &
+mq_pid=$!
+
+log "building"
+swift build --build-tests
+
+wait "$pg_pid" || { cat "$ROOT/.local/test-postgres.log" >&2; die "PostgreSQL did not start"; }
+wait "$mq_pid" || { cat "$ROOT/.local/test-rabbitmq.log" >&2; die "RabbitMQ did not start"; }
+
+export COE_TEST_DATABASE_URL="$(database_url)"
+export COE_TEST_AMQP_URL="$(amqp_url)"
+export COE_TEST_BIN_PATH="$(swift build --show-bin-path)"
+export COE_TEST_BROKER_SCRIPT="$ROOT/deploy/local/rabbitmq.sh"
+
+# Fault tests stop the broker and kill services: they run after the rest, on their own.
+log "running tests"
+status=0
+swift test --skip-build --skip FaultTests "$@" || status=$?
+log "running fault tests"
+swift test --skip-build --filter FaultTests "$@" || status=$?
+exit "$status"
