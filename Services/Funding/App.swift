@@ -1,4 +1,9 @@
 import ServiceRuntime
-import Hummingbird
-import PostgresNIO
-@main struct App { static func main() {} }
+
+/// `coe-funding`: finance staff track envelopes, commitments and disbursements.
+@main
+struct App {
+    static func main() async {
+        await ServiceCommand<FundingService>.main()
+    }
+}

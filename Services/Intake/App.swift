@@ -1,4 +1,9 @@
 import ServiceRuntime
-import Hummingbird
-import PostgresNIO
-@main struct App { static func main() {} }
+
+/// `coe-intake`: focal points submit and revise project proposals.
+@main
+struct App {
+    static func main() async {
+        await ServiceCommand<IntakeService>.main()
+    }
+}

@@ -1,4 +1,9 @@
 import ServiceRuntime
-import Hummingbird
-import PostgresNIO
-@main struct App { static func main() {} }
+
+/// `coe-notifications`: e-mail, signed webhooks and an in-app feed.
+@main
+struct App {
+    static func main() async {
+        await ServiceCommand<NotificationsService>.main()
+    }
+}

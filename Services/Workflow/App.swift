@@ -1,4 +1,9 @@
 import ServiceRuntime
-import Hummingbird
-import PostgresNIO
-@main struct App { static func main() {} }
+
+/// `coe-workflow`: reviewers screen, assess and decide.
+@main
+struct App {
+    static func main() async {
+        await ServiceCommand<WorkflowService>.main()
+    }
+}

@@ -61,6 +61,7 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         public static let invalidConfiguration = Code(name: "invalidConfiguration")
         public static let migrationFailed = Code(name: "migrationFailed")
         public static let missingMigrations = Code(name: "missingMigrations")
+        public static let unexpectedResult = Code(name: "unexpectedResult")
         public var description: String { name }
     }
 

@@ -1,0 +1,6 @@
+-- The notifications schema. Its tables arrive with the notifications issue; this first version only labels the schema.
+DO $$
+BEGIN
+    EXECUTE format('COMMENT ON SCHEMA %I IS %L', current_schema(), 'CoE Workflows: notifications service');
+END
+$$;

@@ -1,0 +1,30 @@
+import Events
+import Foundation
+import Hummingbird
+import Messaging
+import ServiceRuntime
+import Storage
+
+/// The workflow service: owns review cases.
+struct WorkflowService: ServiceDefinition {
+    static let name = "workflow"
+    static let defaultPort = 8082
+    static let consumedEvents: [EventType] = [.proposalSubmitted]
+
+    static func migrations() throws -> [Migration] {
+        try ServiceResources.migrations(service: name, bundle: .module)
+    }
+
+    static func openAPIDocument() throws -> String {
+        try ServiceResources.openAPIDocument(service: name, bundle: .module)
+    }
+
+    static func handlers(_ dependencies: ServiceDependencies) -> [EventHandler] {
+        [ProposalSubmittedHandler().handler]
+    }
+
+    static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies) {
+        ReviewController(repository: ReviewCaseRepository(client: dependencies.client, logger: dependencies.logger))
+            .addRoutes(to: router.group("reviews"))
+    }
+}

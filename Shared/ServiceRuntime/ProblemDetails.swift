@@ -1,0 +1,120 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Messaging
+
+/// One invalid field and what is wrong with it.
+public struct FieldProblem: Codable, Sendable, Hashable {
+    /// A JSON path into the request body (`participatingCountries.2`) or a parameter name.
+    public var field: String
+    public var problem: String
+
+    public init(field: String, problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+}
+
+/// An RFC 9457 problem details document (`application/problem+json`).
+public struct ProblemDetails: Codable, Sendable, Equatable {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String?
+    public var instance: String?
+    /// Every invalid field at once.
+    public var errors: [FieldProblem]?
+    /// For a 409 on a state machine: the current state and what it allows.
+    public var state: String?
+    public var allowedActions: [String]?
+
+    public init(
+        type: String = "about:blank", title: String, status: Int, detail: String? = nil, instance: String? = nil,
+        errors: [FieldProblem]? = nil, state: String? = nil, allowedActions: [String]? = nil
+    ) {
+        self.type = type
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.instance = instance
+        self.errors = errors
+        self.state = state
+        self.allowedActions = allowedActions
+    }
+}
+
+/// An error that answers the client with problem details; the one way services report client mistakes.
+public struct HTTPProblem: HTTPResponseError, Sendable {
+    public var problem: ProblemDetails
+    public var headers: HTTPFields
+
+    public var status: HTTPResponse.Status { .init(code: problem.status) }
+
+    public init(_ status: HTTPResponse.Status, type: String? = nil, title: String? = nil, detail: String? = nil, errors: [FieldProblem]? = nil, headers: HTTPFields = [:]) {
+        self.problem = ProblemDetails(
+            type: type.map { "https://coe-workflows.eu/problems/\($0)" } ?? "about:blank",
+            title: title ?? status.reasonPhrase, status: status.code, detail: detail, errors: errors)
+        self.headers = headers
+    }
+
+    /// 422 with every invalid field.
+    public static func validation(_ errors: [FieldProblem], detail: String? = nil) -> HTTPProblem {
+        HTTPProblem(
+            .unprocessableContent, type: "validation", title: "The request has invalid fields",
+            detail: detail ?? "\(errors.count) field\(errors.count == 1 ? " is" : "s are") invalid; see errors.", errors: errors)
+    }
+
+    public static func notFound(_ what: String) -> HTTPProblem {
+        HTTPProblem(.notFound, type: "not-found", title: "Not found", detail: "\(what) does not exist or is not visible to you.")
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var problem = self.problem
+        problem.instance = problem.instance ?? request.uri.path
+        return try Self.response(problem, headers: headers)
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func response(_ problem: ProblemDetails, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/problem+json"
+        let body = try encoder.encode(problem)
+        return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Turns every error into problem details: client errors say what is wrong; anything else
+/// becomes a 500 that names no internals (the log has them, under the request id).
+public struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as HTTPProblem {
+            return try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let detail: String? = error.body.flatMap { $0.isEmpty ? nil : $0 }
+            var problem = ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, detail: detail, instance: request.uri.path)
+            if error.status == .contentTooLarge {
+                problem.detail = "The body is larger than the \(context.maxUploadSize / 1024) KiB this endpoint accepts."
+            }
+            return try HTTPProblem.response(problem, headers: error.headers)
+        } catch let error as any HTTPResponseError where error.status.code < 500 {
+            let problem = ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, instance: request.uri.path)
+            return try HTTPProblem.response(problem)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            let problem = ProblemDetails(
+                title: "Internal Server Error", status: 500,
+                detail: "Something went wrong on our side. Quote request id \(context.id) when you report it.",
+                instance: request.uri.path)
+            return try HTTPProblem.response(problem)
+        }
+    }
+}

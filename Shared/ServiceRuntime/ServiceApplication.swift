@@ -1,0 +1,91 @@
+import AMQP
+import Events
+import Foundation
+import Hummingbird
+import Logging
+import Messaging
+import PostgresNIO
+import ServiceLifecycle
+import Storage
+
+/// Builds and runs one service: its HTTP API, event consumer and outbox relay side by side,
+/// under one ServiceGroup that shuts them down gracefully together on SIGTERM.
+///
+/// Shutdown runs in reverse order of start: the HTTP server stops taking requests, the
+/// consumer stops consuming and finishes in-flight handlers, the relay flushes, then the
+/// AMQP connections and the database pool close.
+public enum ServiceApplication {
+    public static func build<S: ServiceDefinition>(
+        _ service: S.Type, configuration: ServiceConfiguration, logger: Logger
+    ) throws -> some ApplicationProtocol {
+        let database = try configuration.database
+        let client = database.makeClient(logger: logger)
+        let topology = configuration.topology(consuming: S.consumedEvents.map(\.rawValue))
+        let migrations = try MessagingMigrations.load() + S.migrations()
+        let migrator = try Migrator(schema: database.schema, migrations: migrations)
+        let gate = StartupGate()
+
+        let publisher = AMQPConnection(
+            configuration: .init(
+                url: configuration.amqpURL, name: "\(S.name).publisher", topology: topology.publisherTopology,
+                heartbeatSeconds: configuration.heartbeatSeconds),
+            logger: logger)
+        let relay = OutboxRelay(
+            client: client, connection: publisher, topology: topology, schema: database.schema, logger: logger,
+            ready: { try await gate.wait() })
+        let dependencies = ServiceDependencies(client: client, configuration: configuration, logger: logger, relay: relay)
+
+        var services: [any Service] = [client, publisher]
+        var connections = [publisher]
+        var consumer: EventConsumer?
+        if !S.consumedEvents.isEmpty {
+            let consumerConnection = AMQPConnection(
+                configuration: .init(
+                    url: configuration.amqpURL, name: "\(S.name).consumer", topology: topology.consumerTopology,
+                    consumeQueue: topology.eventsQueue, prefetch: configuration.prefetch,
+                    heartbeatSeconds: configuration.heartbeatSeconds),
+                logger: logger)
+            services.append(consumerConnection)
+            connections.append(consumerConnection)
+            consumer = EventConsumer(
+                consumer: S.name, connection: consumerConnection, client: client, topology: topology,
+                handlers: S.handlers(dependencies), configuration: .init(lanes: configuration.consumerLanes), logger: logger,
+                ready: { try await gate.wait() })
+        }
+        services.append(relay)
+        if let consumer { services.append(consumer) }
+
+        let router = Router(context: ServiceRequestContext.self)
+        router.middlewares.add(ProblemDetailsMiddleware())
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(LogRequestsMiddleware(.debug))
+        HealthController(client: client, connections: connections, gate: gate.probe).addRoutes(to: router)
+        PrometheusMetrics.addRoutes(to: router)
+        let openAPI = try S.openAPIDocument()
+        router.get("/openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(string: openAPI)))
+        }
+        S.addRoutes(to: router.group("v1"), dependencies: dependencies)
+
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "coe-\(S.name)"),
+            services: services,
+            logger: logger)
+        app.beforeServerStarts {
+            let applied = try await migrator.migrate(client: client, logger: logger)
+            logger.info("database ready", metadata: ["db.schema": "\(database.schema)", "migrations.applied": "\(applied.count)"])
+            gate.open()
+        }
+        return app
+    }
+
+    /// The logger every service uses: one label, level from configuration.
+    public static func logger(for service: String, level: Logger.Level) -> Logger {
+        var logger = Logger(label: "coe-\(service)")
+        logger.logLevel = level
+        return logger
+    }
+}

@@ -1,0 +1,122 @@
+import AMQP
+import ArgumentParser
+import Foundation
+import Logging
+import Messaging
+import Storage
+
+/// The command line of every service: `serve` (default), `migrate`, `dlq list`, `dlq replay`.
+public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "coe-\(S.name)",
+            abstract: "The \(S.name) service of CoE Workflows.",
+            discussion: "Configured with COE_* environment variables; the defaults serve the local stack (see README.md).",
+            subcommands: [Serve.self, Migrate.self, DeadLetters.self],
+            defaultSubcommand: Serve.self)
+    }
+
+    public init() {}
+
+    static func load() throws -> (ServiceConfiguration, Logger) {
+        let configuration = try ServiceConfiguration(service: S.name, defaultPort: S.defaultPort)
+        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        _ = PrometheusMetrics.registry
+        return (configuration, ServiceApplication.logger(for: S.name, level: configuration.logLevel))
+    }
+
+    struct Serve: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(abstract: "Migrate, then serve HTTP, consume events and relay the outbox until SIGTERM.")
+        }
+
+        func run() async throws {
+            let (configuration, logger) = try ServiceCommand.load()
+            let app = try ServiceApplication.build(S.self, configuration: configuration, logger: logger)
+            logger.info("starting", metadata: ["http.port": "\(configuration.httpPort)", "amqp.url": "\(configuration.amqpURL)"])
+            try await app.runService()
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(abstract: "Apply the database migrations of this service and exit.")
+        }
+
+        func run() async throws {
+            let (configuration, logger) = try ServiceCommand.load()
+            let database = try configuration.database
+            let client = database.makeClient(logger: logger)
+            let migrator = try Migrator(schema: database.schema, migrations: try MessagingMigrations.load() + S.migrations())
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                let applied = try await migrator.migrate(client: client, logger: logger)
+                print(applied.isEmpty ? "\(database.schema): up to date" : applied.map { "\(database.schema): applied \($0.set)/\($0.version)_\($0.name)" }.joined(separator: "\n"))
+            }
+        }
+    }
+
+    struct DeadLetters: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(commandName: "dlq", abstract: "Inspect and replay messages parked in the dead-letter queue.", subcommands: [List.self, Replay.self])
+        }
+
+        static func withQueue<R: Sendable>(_ body: (DeadLetterQueue) async throws -> R) async throws -> R {
+            let (configuration, logger) = try ServiceCommand.load()
+            let topology = configuration.topology(consuming: S.consumedEvents.map(\.rawValue))
+            let connection = AMQPConnection(
+                configuration: .init(url: configuration.amqpURL, name: "\(S.name).dlq-tool", topology: topology.consumerTopology),
+                logger: logger)
+            connection.start()
+            do {
+                let result = try await body(DeadLetterQueue(connection: connection, topology: topology))
+                await connection.shutdown()
+                return result
+            } catch {
+                await connection.shutdown()
+                throw error
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static var configuration: CommandConfiguration { CommandConfiguration(abstract: "Print parked messages as JSON lines, oldest first (they stay parked).") }
+
+            @Option(help: "At most this many messages.") var limit = 100
+
+            func run() async throws {
+                let limit = self.limit
+                let parked = try await DeadLetters.withQueue { queue in try await Self.retrying { try await queue.list(limit: limit) } }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                for message in parked { print(String(decoding: try encoder.encode(message), as: UTF8.self)) }
+                FileHandle.standardError.write(Data("\(parked.count) parked message(s)\n".utf8))
+            }
+
+            /// The connection comes up in the background: retry while it is not there yet.
+            static func retrying<R>(_ body: () async throws -> R) async throws -> R {
+                for _ in 0..<50 {
+                    do { return try await body() } catch let error as AMQPError where error.code == .notConnected { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                return try await body()
+            }
+        }
+
+        struct Replay: AsyncParsableCommand {
+            static var configuration: CommandConfiguration { CommandConfiguration(abstract: "Move parked messages back to the service's queue.") }
+
+            @Option(name: .customLong("id"), help: "Replay only this message id (repeatable).") var ids: [String] = []
+            @Flag(help: "Replay every parked message.") var all = false
+
+            func validate() throws {
+                guard all || !ids.isEmpty else { throw ValidationError("say which: --id MESSAGE_ID (repeatable) or --all") }
+            }
+
+            func run() async throws {
+                let selection: Set<String>? = all ? nil : Set(ids)
+                let moved = try await DeadLetters.withQueue { queue in try await List.retrying { try await queue.replay(messageIDs: selection) } }
+                print("replayed \(moved) message(s)")
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import AMQP
+import Foundation
+import Logging
+import Messaging
+import Storage
+
+/// A service's settings, read from `COE_*` environment variables.
+///
+/// Every default serves the local stack started by `deploy/up.sh`, so a newcomer sets nothing.
+public struct ServiceConfiguration: Sendable {
+    public var service: String
+    public var databaseURL: String
+    /// The schema the service owns (default: the service name).
+    public var databaseSchema: String
+    public var databaseMaxConnections: Int
+    public var amqpURL: AMQPURL
+    public var exchange: String
+    /// The prefix of the service's queues (default: the service name).
+    public var queuePrefix: String
+    public var prefetch: UInt16
+    public var consumerLanes: Int
+    public var retryDelays: [Duration]
+    public var heartbeatSeconds: Int
+    public var httpHost: String
+    public var httpPort: Int
+    public var logLevel: Logger.Level
+
+    public static let defaultDatabaseURL = "postgres://coe:coe@127.0.0.1:55432/coe"
+    public static let defaultAMQPURL = "amqp://coe:coe@127.0.0.1:55672/%2f"
+
+    /// Reads the environment; names every bad value at once.
+    public init(service: String, defaultPort: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        var problems: [String] = []
+        func value(_ name: String, _ fallback: String) -> String {
+            let value = environment[name]?.trimmingCharacters(in: .whitespaces) ?? ""
+            return value.isEmpty ? fallback : value
+        }
+        func integer(_ name: String, _ fallback: Int, in range: ClosedRange<Int>) -> Int {
+            let text = value(name, String(fallback))
+            guard let number = Int(text), range.contains(number) else {
+                problems.append("\(name)='\(text)' must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+                return fallback
+            }
+            return number
+        }
+        self.service = service
+        self.databaseURL = value("COE_DATABASE_URL", Self.defaultDatabaseURL)
+        self.databaseSchema = value("COE_DATABASE_SCHEMA", service)
+        self.databaseMaxConnections = integer("COE_DATABASE_MAX_CONNECTIONS", 20, in: 2...500)
+        let amqp = value("COE_AMQP_URL", Self.defaultAMQPURL)
+        do {
+            self.amqpURL = try AMQPURL(amqp)
+        } catch {
+            problems.append("COE_AMQP_URL: \(error)")
+            self.amqpURL = AMQPURL()
+        }
+        self.exchange = value("COE_AMQP_EXCHANGE", "coe.events")
+        self.queuePrefix = value("COE_AMQP_QUEUE_PREFIX", service)
+        self.prefetch = UInt16(integer("COE_AMQP_PREFETCH", 100, in: 1...5000))
+        self.consumerLanes = integer("COE_CONSUMER_LANES", 8, in: 1...256)
+        self.heartbeatSeconds = integer("COE_AMQP_HEARTBEAT", 10, in: 0...600)
+        let delays = value("COE_RETRY_DELAYS", "1s,10s,60s")
+        if let parsed = Self.parseDelays(delays) {
+            self.retryDelays = parsed
+        } else {
+            problems.append("COE_RETRY_DELAYS='\(delays)' must be a comma-separated list like 1s,10s,60s or 250ms")
+            self.retryDelays = [.seconds(1), .seconds(10), .seconds(60)]
+        }
+        self.httpHost = value("COE_HTTP_HOST", "127.0.0.1")
+        self.httpPort = integer("COE_HTTP_PORT", defaultPort, in: 0...65535)
+        let level = value("COE_LOG_LEVEL", "info")
+        if let parsed = Logger.Level(rawValue: level.lowercased()) {
+            self.logLevel = parsed
+        } else {
+            problems.append("COE_LOG_LEVEL='\(level)' must be one of trace, debug, info, notice, warning, error, critical")
+            self.logLevel = .info
+        }
+        do {
+            _ = try DatabaseConfiguration(url: databaseURL, schema: databaseSchema)
+        } catch {
+            problems.append("COE_DATABASE_URL/COE_DATABASE_SCHEMA: \(error)")
+        }
+        guard problems.isEmpty else {
+            throw ConfigurationError(problems: problems)
+        }
+    }
+
+    public var database: DatabaseConfiguration {
+        get throws { try DatabaseConfiguration(url: databaseURL, schema: databaseSchema, maximumConnections: databaseMaxConnections) }
+    }
+
+    public func topology(consuming events: [String]) -> MessagingTopology {
+        MessagingTopology(exchange: exchange, service: queuePrefix, consumes: events, retryDelays: retryDelays)
+    }
+
+    static func parseDelays(_ text: String) -> [Duration]? {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var delays: [Duration] = []
+        for part in parts {
+            if part.hasSuffix("ms"), let value = Int(part.dropLast(2)), value > 0 {
+                delays.append(.milliseconds(value))
+            } else if part.hasSuffix("s"), let value = Int(part.dropLast()), value > 0 {
+                delays.append(.seconds(value))
+            } else if part.hasSuffix("m"), let value = Int(part.dropLast()), value > 0 {
+                delays.append(.seconds(value * 60))
+            } else {
+                return nil
+            }
+        }
+        return delays.isEmpty ? nil : delays
+    }
+}
+
+/// Configuration that can't run, with every problem named.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { "invalid configuration:\n  - " + problems.joined(separator: "\n  - ") }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import Logging
+import Messaging
+import NIOCore
+
+/// The request context of every service.
+public struct ServiceRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// Bodies above 1 MiB get 413.
+    public var maxUploadSize: Int { 1024 * 1024 }
+
+    public var requestDecoder: ProblemJSONDecoder { ProblemJSONDecoder() }
+
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+}
+
+/// Decodes JSON bodies and reports what is wrong as problem details: 415 for another
+/// content type, 400 for malformed JSON (with where it broke), 422 for wrong types or missing fields.
+public struct ProblemJSONDecoder: RequestDecoder {
+    public init() {}
+
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") || contentType.hasPrefix("application/merge-patch+json") else {
+            throw HTTPProblem(
+                .unsupportedMediaType, type: "unsupported-media-type",
+                detail: contentType.isEmpty ? "Send the body as application/json." : "'\(contentType)' is not accepted; send application/json.")
+        }
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let data = Data(buffer: buffer)
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw HTTPProblem(.badRequest, type: "malformed-json", title: "The body is not valid JSON", detail: Self.describeSyntaxError(error, in: data))
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw HTTPProblem.validation([Self.fieldProblem(error)])
+        }
+    }
+
+    static func fieldProblem(_ error: DecodingError) -> FieldProblem {
+        func path(_ context: DecodingError.Context, appending key: (any CodingKey)? = nil) -> String {
+            let keys = context.codingPath + (key.map { [$0] } ?? [])
+            let path = keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            return path.isEmpty ? "body" : path
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return FieldProblem(field: path(context, appending: key), problem: "is required")
+        case .typeMismatch(let type, let context):
+            return FieldProblem(field: path(context), problem: "must be \(typeName(type))")
+        case .valueNotFound(let type, let context):
+            return FieldProblem(field: path(context), problem: "must be \(typeName(type)), not null")
+        case .dataCorrupted(let context):
+            return FieldProblem(field: path(context), problem: context.debugDescription)
+        @unknown default:
+            return FieldProblem(field: "body", problem: "is invalid")
+        }
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        if type is String.Type { return "a string" }
+        if type is Int.Type || type is Int64.Type || type is Int32.Type { return "an integer" }
+        if type is Bool.Type { return "true or false" }
+        if type is Double.Type { return "a number" }
+        return String(describing: type).hasPrefix("Array") ? "an array" : "an object"
+    }
+
+    /// Foundation's message names the byte offset; turn it into line and column.
+    static func describeSyntaxError(_ error: any Error, in data: Data) -> String {
+        let message = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+        if let range = message.range(of: #"(?:character|offset) (\d+)"#, options: .regularExpression),
+           let offset = Int(message[range].split(separator: " ").last ?? "")
+        {
+            var line = 1
+            var column = 1
+            for byte in data.prefix(offset) {
+                if byte == UInt8(ascii: "\n") {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
+            }
+            return "\(message) (line \(line), column \(column))"
+        }
+        if data.isEmpty { return "The body is empty." }
+        return message
+    }
+}
