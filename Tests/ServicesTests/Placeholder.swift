@@ -1,3 +1,0 @@
-import AsyncHTTPClient
-import HummingbirdTesting
-import Testing

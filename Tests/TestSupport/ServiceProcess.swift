@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// One of the real service executables, started as a child process against the test stack.
+///
+/// Each test gives its services their own schema, exchange and queue prefix, so tests
+/// run side by side on one PostgreSQL and one RabbitMQ.
+public final class ServiceProcess: Sendable {
+    public let executable: String
+    public let port: Int
+    public let environment: [String: String]
+    private let process = Mutex<Process?>(nil)
+    public let logFile: URL
+
+    /// - Parameters:
+    ///   - executable: `coe-intake`, `coe-workflow`, …
+    ///   - isolation: a unique name; the schema, exchange and queues derive from it.
+    public init(_ executable: String, isolation: String, extraEnvironment: [String: String] = [:]) throws {
+        self.executable = executable
+        self.port = try Self.freePort()
+        let service = executable.replacingOccurrences(of: "coe-", with: "")
+        var environment = ProcessInfo.processInfo.environment
+        environment["COE_DATABASE_URL"] = try TestEnvironment.databaseURL()
+        environment["COE_DATABASE_SCHEMA"] = "\(isolation)_\(service)"
+        environment["COE_AMQP_URL"] = ProcessInfo.processInfo.environment["COE_TEST_AMQP_URL"]
+        environment["COE_AMQP_EXCHANGE"] = "\(isolation).events"
+        environment["COE_AMQP_QUEUE_PREFIX"] = "\(isolation).\(service)"
+        environment["COE_HTTP_PORT"] = String(port)
+        environment["COE_RETRY_DELAYS"] = "200ms,400ms,800ms"
+        environment["COE_AMQP_HEARTBEAT"] = "5"
+        environment["COE_LOG_LEVEL"] = ProcessInfo.processInfo.environment["COE_TEST_LOG_LEVEL"] ?? "info"
+        for (key, value) in extraEnvironment { environment[key] = value }
+        self.environment = environment
+        self.logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(isolation)-\(service).log")
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the executable and waits until `/health/ready` answers 200.
+    public func start(timeout: Duration = .seconds(60)) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestEnvironment.binPath()).appendingPathComponent(executable)
+        process.environment = environment
+        if !FileManager.default.fileExists(atPath: logFile.path) {
+            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: logFile)
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process.withLock { $0 = process }
+        let ready = try await eventually(timeout: timeout, every: .milliseconds(100)) {
+            guard self.isRunning else { return false }
+            return (try? await self.get("/health/ready").status) == .ok
+        }
+        guard ready else {
+            throw ServiceProcessError(message: "\(executable) did not become ready; log: \(logFile.path)\n\(tail())")
+        }
+    }
+
+    /// Sends a signal (SIGKILL to crash, SIGTERM to stop gracefully) and waits for the exit; returns the status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
+        let pid = process.withLock { process -> Int32? in
+            guard let process, process.isRunning else { return nil }
+            return process.processIdentifier
+        }
+        guard let pid else { return process.withLock { $0?.terminationStatus ?? 0 } }
+        kill(pid, signal)
+        let exited = await eventually(timeout: timeout, every: .milliseconds(20)) { !self.isRunning }
+        guard exited else {
+            kill(pid, SIGKILL)
+            throw ServiceProcessError(message: "\(executable) did not exit within \(timeout) after signal \(signal)")
+        }
+        return process.withLock { $0?.terminationStatus ?? 0 }
+    }
+
+    public var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
+
+    public func tail(lines: Int = 30) -> String {
+        guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return "" }
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    // MARK: HTTP
+
+    public struct Reply: Sendable {
+        public var status: HTTPResponseStatus
+        public var headers: HTTPHeaders
+        public var body: Data
+        public func json<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder.iso8601.decode(T.self, from: body) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public func get(_ path: String) async throws -> Reply {
+        try await send(HTTPClientRequest(url: baseURL + path))
+    }
+
+    public func post(_ path: String, json: String, headers: [(String, String)] = []) async throws -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: json))
+        return try await send(request)
+    }
+
+    private func send(_ request: HTTPClientRequest) async throws -> Reply {
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 10 * 1024 * 1024)
+        return Reply(status: response.status, headers: response.headers, body: Data(buffer: body))
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw ServiceProcessError(message: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+public struct ServiceProcessError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+extension JSONDecoder {
+    public static var iso8601: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
