@@ -75,7 +75,7 @@ public enum ServiceApplication {
             services: services,
             logger: logger)
         app.beforeServerStarts {
-            let applied = try await migrator.migrate(client: client, logger: logger)
+            let applied = try await migrator.migrate(database: database, logger: logger)
             logger.info("database ready", metadata: ["db.schema": "\(database.schema)", "migrations.applied": "\(applied.count)"])
             gate.open()
         }

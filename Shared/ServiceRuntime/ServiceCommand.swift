@@ -46,14 +46,9 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
         func run() async throws {
             let (configuration, logger) = try ServiceCommand.load()
             let database = try configuration.database
-            let client = database.makeClient(logger: logger)
             let migrator = try Migrator(schema: database.schema, migrations: try MessagingMigrations.load() + S.migrations())
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
-                let applied = try await migrator.migrate(client: client, logger: logger)
-                print(applied.isEmpty ? "\(database.schema): up to date" : applied.map { "\(database.schema): applied \($0.set)/\($0.version)_\($0.name)" }.joined(separator: "\n"))
-            }
+            let applied = try await migrator.migrate(database: database, logger: logger)
+            print(applied.isEmpty ? "\(database.schema): up to date" : applied.map { "\(database.schema): applied \($0.set)/\($0.version)_\($0.name)" }.joined(separator: "\n"))
         }
     }
 

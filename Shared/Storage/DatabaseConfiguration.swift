@@ -43,6 +43,14 @@ public struct DatabaseConfiguration: Sendable {
         }
     }
 
+    /// One connection working in ``schema``, for one-off jobs such as `migrate`; close it when done.
+    public func connect(logger: Logger) async throws -> PostgresConnection {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: .disable)
+        configuration.options.additionalStartupParameters = [("search_path", schema), ("application_name", "coe-\(schema)")]
+        return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+    }
+
     /// A pooled client whose connections all work in ``schema``.
     public func makeClient(logger: Logger) -> PostgresClient {
         var configuration = PostgresClient.Configuration(

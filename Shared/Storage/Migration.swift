@@ -56,6 +56,20 @@ public struct Migrator: Sendable {
         }
     }
 
+    /// Applies what is missing over a connection of its own, then closes it.
+    @discardableResult
+    public func migrate(database: DatabaseConfiguration, logger: Logger) async throws -> [Migration] {
+        let connection = try await database.connect(logger: logger)
+        do {
+            let applied = try await migrate(connection: connection, logger: logger)
+            try await connection.close()
+            return applied
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     func migrate(connection: PostgresConnection, logger: Logger) async throws -> [Migration] {
         // Identifiers can't be bound; the schema name was validated in init.
         try await connection.query("BEGIN", logger: logger)

@@ -58,12 +58,12 @@ public func withTestDatabase<Result: Sendable>(
     _ body: @Sendable (PostgresClient, String) async throws -> Result
 ) async throws -> Result {
     let configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: schema, maximumConnections: 30)
+    let migrator = try Migrator(schema: schema, migrations: try MessagingMigrations.load() + migrations)
+    try await migrator.migrate(database: configuration, logger: TestEnvironment.logger)
     let client = configuration.makeClient(logger: TestEnvironment.logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }
         defer { group.cancelAll() }
-        let migrator = try Migrator(schema: schema, migrations: try MessagingMigrations.load() + migrations)
-        try await migrator.migrate(client: client, logger: TestEnvironment.logger)
         do {
             let result = try await body(client, schema)
             _ = try? await client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: TestEnvironment.logger)

@@ -8,6 +8,7 @@ ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 pkg-config --exists librabbitmq 2>/dev/null || missing+=(librabbitmq-dev pkg-config)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Brings the whole system up on this machine: installs what is missing, starts
+# PostgreSQL and RabbitMQ (data in .local/dev), builds, migrates, and starts the four
+# services in the background. Prints their URLs. Stop everything with deploy/down.sh.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export COE_STACK=dev
+export COE_AMQP_MANAGEMENT_PORT="${COE_AMQP_MANAGEMENT_PORT:-15672}"
+source "$ROOT/deploy/local/common.sh"
+
+"$ROOT/deploy/local/install.sh"
+"$ROOT/deploy/local/postgres.sh" start
+"$ROOT/deploy/local/rabbitmq.sh" start
+
+log "building (the first build fetches and compiles the dependencies: several minutes)"
+swift build
+BIN="$(swift build --show-bin-path)"
+
+export COE_DATABASE_URL="${COE_DATABASE_URL:-$(database_url)}"
+export COE_AMQP_URL="${COE_AMQP_URL:-$(amqp_url)}"
+RUN_DIR="$COE_STACK_DIR/run"
+mkdir -p "$RUN_DIR"
+
+declare -A PORTS=([intake]=8081 [workflow]=8082 [funding]=8083 [notifications]=8084)
+for service in intake workflow funding notifications; do
+    "$BIN/coe-$service" migrate
+done
+for service in intake workflow funding notifications; do
+    pidfile="$RUN_DIR/$service.pid"
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+        log "coe-$service already running (pid $(cat "$pidfile")); restarting"
+        kill -TERM "$(cat "$pidfile")" && while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.1; done
+    fi
+    COE_HTTP_PORT="${PORTS[$service]}" setsid "$BIN/coe-$service" serve >> "$RUN_DIR/$service.log" 2>&1 < /dev/null &
+    echo $! > "$pidfile"
+done
+for service in intake workflow funding notifications; do
+    port="${PORTS[$service]}"
+    for _ in $(seq 1 300); do
+        curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
+        kill -0 "$(cat "$RUN_DIR/$service.pid")" 2>/dev/null || { tail -20 "$RUN_DIR/$service.log" >&2; die "coe-$service exited"; }
+        sleep 0.1
+    done
+    curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || die "coe-$service is not ready (log: $RUN_DIR/$service.log)"
+done
+
+cat <<MSG
+
+CoE Workflows is up.
+  intake         http://127.0.0.1:8081   (API: /v1/proposals, spec: /openapi.yaml)
+  workflow       http://127.0.0.1:8082   (API: /v1/reviews)
+  funding        http://127.0.0.1:8083
+  notifications  http://127.0.0.1:8084
+  each also serves /health/live, /health/ready and /metrics
+  PostgreSQL     $(database_url)
+  RabbitMQ       $(amqp_url)   management UI: http://127.0.0.1:$COE_AMQP_MANAGEMENT_PORT (user $COE_AMQP_USER / $COE_AMQP_PASSWORD)
+  logs           $RUN_DIR/*.log
+Stop everything with deploy/down.sh.
+MSG
