@@ -40,11 +40,12 @@ export COE_TEST_DATABASE_URL="$(database_url)"
 export COE_TEST_AMQP_URL="$(amqp_url)"
 export COE_TEST_BIN_PATH="$(swift build --show-bin-path)"
 export COE_TEST_BROKER_SCRIPT="$ROOT/deploy/local/rabbitmq.sh"
+export COE_TEST_POSTGRES_SCRIPT="$ROOT/deploy/local/postgres.sh"
 
 # Fault tests stop the broker and kill services: they run after the rest, on their own.
 log "running tests"
 status=0
 swift test --skip-build --skip FaultTests "$@" || status=$?
 log "running fault tests"
-swift test --skip-build --filter FaultTests "$@" || status=$?
+swift test --skip-build --no-parallel --filter FaultTests "$@" || status=$?
 exit "$status"

@@ -123,9 +123,13 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
-    /// Relays batches until the outbox has nothing ready.
+    /// Relays batches until the outbox has nothing ready. Rows held back behind another
+    /// replica's earlier rows wait for the next poll instead of spinning.
     public func drain() async throws {
-        while try await relayBatch() == configuration.batchSize {}
+        while true {
+            let (claimed, published) = try await relayBatch()
+            if claimed < configuration.batchSize || published == 0 { return }
+        }
     }
 
     private struct Row {
@@ -138,8 +142,8 @@ public final class OutboxRelay: Service, Sendable {
         var body: String
     }
 
-    /// Claims, publishes and marks one batch in one transaction; returns how many rows it claimed.
-    private func relayBatch() async throws -> Int {
+    /// Claims, publishes and marks one batch in one transaction; returns how many rows it claimed and published.
+    private func relayBatch() async throws -> (claimed: Int, published: Int) {
         let limit = configuration.batchSize
         let logger = self.logger
         return try await client.withTransaction(logger: logger) { connection in
@@ -172,14 +176,14 @@ public final class OutboxRelay: Service, Sendable {
                 if blocked { continue }
                 batch.append(Row(seq: seq, eventID: id, type: type, subject: subject, correlationID: correlation, occurredAt: occurredAt, body: body))
             }
-            guard !batch.isEmpty else { return claimed }
+            guard !batch.isEmpty else { return (claimed, 0) }
             try await self.connection.publish(batch.map(self.message(for:)))
             let sequences = batch.map(\.seq)
             try await connection.query(
                 "UPDATE outbox SET dispatched_at = clock_timestamp() WHERE seq = ANY(\(sequences))", logger: logger)
             self.published.increment(by: batch.count)
             logger.debug("relayed outbox batch", metadata: ["outbox.count": "\(batch.count)"])
-            return claimed
+            return (claimed, batch.count)
         }
     }
 
@@ -190,9 +194,9 @@ public final class OutboxRelay: Service, Sendable {
             body: Array(row.body.utf8),
             properties: AMQPProperties(
                 contentType: "application/json",
-                messageID: row.eventID.uuidString.lowercased(),
+                messageID: row.eventID.uuidString,
                 type: row.type,
-                correlationID: row.correlationID.uuidString.lowercased(),
+                correlationID: row.correlationID.uuidString,
                 timestamp: Int64(row.occurredAt.timeIntervalSince1970),
                 persistent: true,
                 headers: ["x-coe-subject": .string(row.subject), "x-coe-source": .string(topology.service)]),

@@ -28,9 +28,9 @@ struct BrokerFaultTests {
                     }
                     group.addTask {
                         try await Task.sleep(for: .seconds(1))
-                        try TestBroker.stop()
+                        try await TestBroker.stop()
                         try await Task.sleep(for: .seconds(2))
-                        try TestBroker.start()
+                        try await TestBroker.start()
                     }
                     try await group.waitForAll()
                 }

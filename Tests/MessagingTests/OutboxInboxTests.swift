@@ -130,7 +130,7 @@ struct OutboxInboxTests {
     @Test func failingHandlerIsRetriedWithDelaysThenParkedWhileOthersFlowAndReplayBringsItBack() async throws {
         try await withTestDatabase(migrations: [receivedTable]) { client, schema in
             let topology = topology()
-            let poison = UUID().uuidString.lowercased()
+            let poison = UUID().uuidString
             let refusing = Shared(true)
             let attempts = Shared(0)
             let handler = recordingHandler(failing: { subject in
@@ -154,7 +154,7 @@ struct OutboxInboxTests {
 
                 let listed = try await dlq.list()
                 #expect(listed.count == 1)
-                #expect(listed.first?.messageID == bad.metadata.id.uuidString.lowercased())
+                #expect(listed.first?.messageID == bad.metadata.id.uuidString)
                 #expect(listed.first?.attempts == 1 + topology.retryDelays.count)
                 #expect(listed.first?.error.contains("refusing \(poison)") == true)
                 #expect(listed.first?.routingKey == EventType.proposalSubmitted.rawValue)

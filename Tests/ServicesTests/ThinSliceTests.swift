@@ -52,20 +52,20 @@ struct ThinSliceTests {
         let created = try await intake.post("/v1/proposals", json: sampleProposal)
         #expect(created.status == .created, "\(created.text)")
         let proposal = try created.json(ProposalReply.self)
-        #expect(created.headers["location"].first == "/v1/proposals/\(proposal.id.uuidString.lowercased())")
+        #expect(created.headers["location"].first == "/v1/proposals/\(proposal.id.uuidString)")
         #expect(proposal.status == "submitted")
         #expect(proposal.revision == 1)
         #expect(proposal.requestedBudget == "1250000.00")
         #expect(proposal.reference?.hasPrefix("CBRN-") == true)
 
-        let fetched = try await intake.get("/v1/proposals/\(proposal.id.uuidString.lowercased())")
+        let fetched = try await intake.get("/v1/proposals/\(proposal.id.uuidString)")
         #expect(fetched.status == .ok)
 
         let opened = try await eventually(timeout: .seconds(15)) {
-            try await workflow.get("/v1/reviews/\(proposal.id.uuidString.lowercased())").status == .ok
+            try await workflow.get("/v1/reviews/\(proposal.id.uuidString)").status == .ok
         }
         #expect(opened, "workflow log:\n\(workflow.tail())")
-        let review = try await workflow.get("/v1/reviews/\(proposal.id.uuidString.lowercased())").json(ReviewReply.self)
+        let review = try await workflow.get("/v1/reviews/\(proposal.id.uuidString)").json(ReviewReply.self)
         #expect(review.proposalId == proposal.id)
         #expect(review.reference == proposal.reference)
         #expect(review.stage == "screening")

@@ -67,7 +67,7 @@ public struct MessagingHarness: Sendable {
 /// A test event: a proposal submission whose subject is the proposal.
 public func testEvent(subject: UUID = UUID(), revision: Int = 1, source: String = "test") -> EventEnvelope<ProposalSubmitted> {
     EventEnvelope(
-        source: source, subject: subject.uuidString.lowercased(), actor: EventActor(sub: "tester", role: "focal_point"),
+        source: source, subject: subject.uuidString, actor: EventActor(sub: "tester", role: "focal_point"),
         data: ProposalSubmitted(
             proposalId: subject, reference: "CBRN-2026-0001", revision: revision, title: "Border detection equipment",
             region: "SEEE", leadCountry: "MD", participatingCountries: ["MD", "UA"], cbrnCategories: ["radiological", "nuclear"],
@@ -80,7 +80,7 @@ public func publishDirectly<P>(_ envelope: EventEnvelope<P>, to connection: AMQP
         AMQPMessage(
             exchange: exchange, routingKey: envelope.metadata.type, body: try EventCoding.encode(envelope),
             properties: AMQPProperties(
-                messageID: envelope.metadata.id.uuidString.lowercased(), type: envelope.metadata.type,
+                messageID: envelope.metadata.id.uuidString, type: envelope.metadata.type,
                 headers: ["x-coe-subject": .string(envelope.metadata.subject)]))
     ])
 }

@@ -97,20 +97,36 @@ public func count(_ client: PostgresClient, _ query: PostgresQuery) async throws
 
 /// Stops and starts the test broker's RabbitMQ application (the node stays up), through deploy/local/rabbitmq.sh.
 public enum TestBroker {
-    public static func stop() throws { try ctl("stop_app") }
-    public static func start() throws { try ctl("start_app") }
+    public static func stop() async throws { try await runScript("COE_TEST_BROKER_SCRIPT", ["ctl", "stop_app"]) }
+    public static func start() async throws { try await runScript("COE_TEST_BROKER_SCRIPT", ["ctl", "start_app"]) }
+}
 
-    static func ctl(_ command: String) throws {
-        let script = try TestEnvironment.variable("COE_TEST_BROKER_SCRIPT")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, "ctl", command]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestEnvironment.MissingInfrastructure(variable: "rabbitmqctl \(command) failed (\(process.terminationStatus)); COE_TEST_BROKER_SCRIPT")
+/// Runs one of the deploy/local scripts named by an environment variable and waits for it,
+/// on a thread of its own (posix_spawn + waitpid: Foundation's Process missed some exits here).
+func runScript(_ variable: String, _ arguments: [String]) async throws {
+    let script = try TestEnvironment.variable(variable)
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            let argv = (["/bin/bash", script] + arguments).map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            var pid: pid_t = 0
+            let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ)
+            guard spawned == 0 else {
+                continuation.resume(throwing: TestEnvironment.MissingInfrastructure(variable: "\(variable) (spawn failed: \(spawned))"))
+                return
+            }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            continuation.resume(returning: status)
         }
+    }
+    guard status == 0 else {
+        throw TestEnvironment.MissingInfrastructure(variable: "\(variable) \(arguments.joined(separator: " ")) exited with \(status);")
     }
 }
 
@@ -139,4 +155,10 @@ public final class Shared<Value: Sendable>: Sendable {
     }
     @discardableResult
     public func update<R: Sendable>(_ body: (inout Value) -> R) -> R { storage.withLock { body(&$0) } }
+}
+
+/// Stops and starts the test PostgreSQL (fast shutdown: sessions are cut), through deploy/local/postgres.sh.
+public enum TestDatabaseServer {
+    public static func stop() async throws { try await runScript("COE_TEST_POSTGRES_SCRIPT", ["stop"]) }
+    public static func start() async throws { try await runScript("COE_TEST_POSTGRES_SCRIPT", ["start"]) }
 }

@@ -21,7 +21,7 @@ struct ProposalController: Sendable {
         let proposal = try await repository.submit(valid, actor: EventActor(sub: "anonymous", role: "focal_point"))
         relay.wake()
         return EditedResponse(
-            status: .created, headers: [.location: "/v1/proposals/\(proposal.id.uuidString.lowercased())"], response: proposal)
+            status: .created, headers: [.location: "/v1/proposals/\(proposal.id.uuidString)"], response: proposal)
     }
 
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> Proposal {
@@ -29,7 +29,7 @@ struct ProposalController: Sendable {
             throw HTTPProblem.validation([FieldProblem(field: "id", problem: "must be a UUID")])
         }
         guard let proposal = try await repository.find(id: id) else {
-            throw HTTPProblem.notFound("Proposal \(id.uuidString.lowercased())")
+            throw HTTPProblem.notFound("Proposal \(id.uuidString)")
         }
         return proposal
     }

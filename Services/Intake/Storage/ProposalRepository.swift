@@ -29,7 +29,7 @@ struct ProposalRepository: Sendable {
                 throw StorageError(.unexpectedResult, "INSERT … RETURNING returned no proposal")
             }
             let event = EventEnvelope(
-                source: "intake", subject: id.uuidString.lowercased(), actor: actor,
+                source: "intake", subject: id.uuidString, actor: actor,
                 data: ProposalSubmitted(
                     proposalId: id, reference: proposal.reference ?? "", revision: proposal.revision, title: proposal.title,
                     region: proposal.region, leadCountry: proposal.leadCountry,

@@ -15,7 +15,7 @@ struct ReviewController: Sendable {
             throw HTTPProblem.validation([FieldProblem(field: "proposalId", problem: "must be a UUID")])
         }
         guard let reviewCase = try await repository.find(proposalID: id) else {
-            throw HTTPProblem.notFound("A review case for proposal \(id.uuidString.lowercased())")
+            throw HTTPProblem.notFound("A review case for proposal \(id.uuidString)")
         }
         return reviewCase
     }
