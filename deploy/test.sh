@@ -23,6 +23,7 @@ stop_stack() {
 trap stop_stack EXIT
 stop_stack 2>/dev/null
 rm -rf "$COE_STACK_DIR"
+mkdir -p "$ROOT/.local"
 
 # The broker and the database boot while the code compiles.
 "$ROOT/deploy/local/postgres.sh" start > "$ROOT/.local/test-postgres.log" 2>&1 &

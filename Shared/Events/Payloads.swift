@@ -32,3 +32,80 @@ public struct ProposalSubmitted: EventPayload, Equatable {
         self.durationMonths = durationMonths
     }
 }
+
+/// `proposal.withdrawn` v1: the focal point withdrew a submitted (or revision-requested) proposal.
+public struct ProposalWithdrawn: EventPayload, Equatable {
+    public static let eventType = EventType.proposalWithdrawn
+    public static let version = 1
+
+    public var proposalId: UUID
+    public var reference: String?
+    public var revision: Int
+    public var region: String
+    public var leadCountry: String
+    public var reason: String?
+
+    public init(proposalId: UUID, reference: String?, revision: Int, region: String, leadCountry: String, reason: String?) {
+        self.proposalId = proposalId
+        self.reference = reference
+        self.revision = revision
+        self.region = region
+        self.leadCountry = leadCountry
+        self.reason = reason
+    }
+}
+
+/// `proposal.revision_requested` v1: the decision asks the focal point for a new revision.
+public struct ProposalRevisionRequested: EventPayload, Equatable {
+    public static let eventType = EventType.proposalRevisionRequested
+    public static let version = 1
+
+    public var proposalId: UUID
+    /// The revision that was reviewed.
+    public var revision: Int
+    public var reasons: [String]
+
+    public init(proposalId: UUID, revision: Int, reasons: [String]) {
+        self.proposalId = proposalId
+        self.revision = revision
+        self.reasons = reasons
+    }
+}
+
+/// `proposal.approved` v1: approved with a budget at most the requested one.
+public struct ProposalApproved: EventPayload, Equatable {
+    public static let eventType = EventType.proposalApproved
+    public static let version = 1
+
+    public var proposalId: UUID
+    public var reference: String
+    public var revision: Int
+    public var region: String
+    public var leadCountry: String
+    public var approvedBudget: Money
+
+    public init(proposalId: UUID, reference: String, revision: Int, region: String, leadCountry: String, approvedBudget: Money) {
+        self.proposalId = proposalId
+        self.reference = reference
+        self.revision = revision
+        self.region = region
+        self.leadCountry = leadCountry
+        self.approvedBudget = approvedBudget
+    }
+}
+
+/// `proposal.rejected` v1.
+public struct ProposalRejected: EventPayload, Equatable {
+    public static let eventType = EventType.proposalRejected
+    public static let version = 1
+
+    public var proposalId: UUID
+    public var revision: Int
+    public var reasons: [String]
+
+    public init(proposalId: UUID, revision: Int, reasons: [String]) {
+        self.proposalId = proposalId
+        self.revision = revision
+        self.reasons = reasons
+    }
+}
