@@ -98,8 +98,11 @@ final class ConnectionLoop {
     private func serve() throws {
         guard let connection else { return }
         while true {
+            // Read the flag before draining: everything sent before a stop was requested
+            // (the last acks of a consumer, say) is then executed before the connection closes.
+            let stopping = stopRequested()
             for command in takeCommands() { try execute(command, on: connection) }
-            if stopRequested() {
+            if stopping {
                 if stopDeadline == nil {
                     stopDeadline = .now + configuration.shutdownGrace
                     if consuming, let tag = consumerTag {

@@ -111,8 +111,15 @@ public final class OutboxRelay: Service, Sendable {
             } catch {
                 failures += 1
                 let delay = Duration.milliseconds(min(5000, 100 * (1 << min(failures, 6))))
-                logger.warning("outbox relay failed, retrying", metadata: ["error": "\(error)", "retry.in": "\(delay)"])
-                await doorbell.wait(upTo: delay)
+                let cause = DatabaseFailure.underlying(error)
+                if failures == 1 || failures % 10 == 0 {
+                    logger.warning("outbox relay failed, retrying", metadata: ["error": "\(cause)", "failures": "\(failures)", "retry.in": "\(delay)"])
+                }
+                // New commits ring the doorbell; a backoff must not be cut short by them, only by a shutdown.
+                let until = ContinuousClock.now + delay
+                while !isStopping && ContinuousClock.now < until {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
             }
         }
         // Flush what was committed before the shutdown, if the broker still takes it.
