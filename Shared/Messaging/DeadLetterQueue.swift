@@ -35,17 +35,21 @@ public struct DeadLetterQueue: Sendable {
     }
 
     /// Moves parked messages back to the events queue with their retry count reset; all of them
-    /// when `messageIDs` is nil. Returns how many moved. Each is confirmed before it leaves the DLQ.
+    /// when `messageIDs` is nil. Returns how many moved. Each is confirmed before it leaves the DLQ;
+    /// one that fails again and comes back while the replay runs is not replayed twice.
     @discardableResult
     public func replay(messageIDs: Set<String>? = nil) async throws -> Int {
         var skipped: [AMQPDelivery] = []
         defer { for delivery in skipped { connection.reject(delivery, requeue: true) } }
         var moved = 0
-        // Only what is parked now: a replayed message that fails again must not be replayed twice in one go.
-        var remaining = Int(try await connection.inspect(queue: topology.deadLetterQueue)?.messages ?? 0)
-        while remaining > 0, let delivery = try await connection.get(from: topology.deadLetterQueue) {
-            remaining -= 1
+        var replayed = Set<String>()
+        while let delivery = try await connection.get(from: topology.deadLetterQueue) {
             let id = delivery.properties.messageID ?? ""
+            // A message replayed in this run that is parked again already: leave it, and stop.
+            if replayed.contains(id) {
+                skipped.append(delivery)
+                break
+            }
             if let messageIDs, !messageIDs.contains(id) {
                 skipped.append(delivery)
                 continue
@@ -63,6 +67,7 @@ public struct DeadLetterQueue: Sendable {
                 throw error
             }
             connection.ack(delivery)
+            replayed.insert(id)
             moved += 1
         }
         return moved
