@@ -76,8 +76,12 @@ struct ThinSliceTests {
         #expect(try await intake.get("/health/live").status == .ok)
         let metrics = try await intake.get("/metrics").text
         #expect(metrics.contains("coe_messages_published_total"))
-        let workflowMetrics = try await workflow.get("/metrics").text
-        #expect(workflowMetrics.contains(#"coe_messages_consumed_total{service="\#(isolation).workflow",type="proposal.submitted",outcome="handled"} 1"#))
+        // The counter moves right after the ack, a moment after the case is visible.
+        let counted = try await eventually(timeout: .seconds(5)) {
+            try await workflow.get("/metrics").text
+                .contains(#"coe_messages_consumed_total{service="\#(isolation).workflow",type="proposal.submitted",outcome="handled"} 1"#)
+        }
+        #expect(counted)
         #expect(try await intake.get("/openapi.yaml").text.hasPrefix("openapi: 3.1"))
 
         // SIGTERM: both stop gracefully, with status 0.
