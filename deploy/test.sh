@@ -9,8 +9,8 @@ cd "$ROOT"
 
 export COE_STACK=test
 export COE_STACK_DIR="${COE_TEST_STACK_DIR:-$ROOT/.local/test}"
-export COE_PG_PORT="${COE_TEST_PG_PORT:-55433}"
-export COE_AMQP_PORT="${COE_TEST_AMQP_PORT:-55673}"
+export COE_PG_PORT="${COE_TEST_PG_PORT:-25433}"
+export COE_AMQP_PORT="${COE_TEST_AMQP_PORT:-26673}"
 export COE_PG_FAST=1
 source "$ROOT/deploy/local/common.sh"
 

@@ -28,8 +28,8 @@ struct Bench: AsyncParsableCommand {
         var logger = Logger(label: "coe-bench")
         logger.logLevel = .error
         let environment = ProcessInfo.processInfo.environment
-        let url = try AMQPURL(environment["COE_AMQP_URL"] ?? "amqp://coe:coe@127.0.0.1:55672/%2f")
-        let databaseURL = environment["COE_DATABASE_URL"] ?? "postgres://coe:coe@127.0.0.1:55432/coe"
+        let url = try AMQPURL(environment["COE_AMQP_URL"] ?? "amqp://coe:coe@127.0.0.1:26672/%2f")
+        let databaseURL = environment["COE_DATABASE_URL"] ?? "postgres://coe:coe@127.0.0.1:25432/coe"
         let queue = "bench.\(UUID().uuidString.prefix(8))"
         let topology = AMQPTopology(queues: [.quorum(queue)])
         let publisher = AMQPConnection(configuration: .init(url: url, name: "bench.publisher", topology: topology), logger: logger)

@@ -25,8 +25,8 @@ public struct ServiceConfiguration: Sendable {
     public var httpPort: Int
     public var logLevel: Logger.Level
 
-    public static let defaultDatabaseURL = "postgres://coe:coe@127.0.0.1:55432/coe"
-    public static let defaultAMQPURL = "amqp://coe:coe@127.0.0.1:55672/%2f"
+    public static let defaultDatabaseURL = "postgres://coe:coe@127.0.0.1:25432/coe"
+    public static let defaultAMQPURL = "amqp://coe:coe@127.0.0.1:26672/%2f"
 
     /// Reads the environment; names every bad value at once.
     public init(service: String, defaultPort: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws {

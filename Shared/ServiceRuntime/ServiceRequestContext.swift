@@ -103,3 +103,13 @@ public struct ProblemJSONDecoder: RequestDecoder {
         return message
     }
 }
+
+extension ServiceRequestContext {
+    /// A UUID path parameter, or a 422 naming it.
+    public func uuidParameter(_ name: String) throws -> UUID {
+        guard let id = parameters.get(name, as: UUID.self) else {
+            throw HTTPProblem.validation([FieldProblem(field: name, problem: "must be a UUID")])
+        }
+        return id
+    }
+}

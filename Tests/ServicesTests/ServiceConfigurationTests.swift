@@ -9,7 +9,7 @@ struct ServiceConfigurationTests {
         #expect(configuration.databaseSchema == "intake")
         #expect(configuration.queuePrefix == "intake")
         #expect(configuration.exchange == "coe.events")
-        #expect(configuration.amqpURL.port == 55672)
+        #expect(configuration.amqpURL.port == 26672)
         #expect(configuration.retryDelays == [.seconds(1), .seconds(10), .seconds(60)])
     }
 

@@ -6,8 +6,9 @@ set -euo pipefail
 COE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 COE_STACK="${COE_STACK:-dev}"                              # name of this stack: dev, test, ...
 COE_STACK_DIR="${COE_STACK_DIR:-$COE_ROOT/.local/$COE_STACK}"   # git-ignored
-COE_PG_PORT="${COE_PG_PORT:-55432}"
-COE_AMQP_PORT="${COE_AMQP_PORT:-55672}"
+# Ports below Linux's ephemeral range (32768-60999), so an outgoing connection can't hold them.
+COE_PG_PORT="${COE_PG_PORT:-25432}"
+COE_AMQP_PORT="${COE_AMQP_PORT:-26672}"
 COE_AMQP_MANAGEMENT_PORT="${COE_AMQP_MANAGEMENT_PORT:-0}"  # 0 = no management plugin
 COE_PG_BIN="${COE_PG_BIN:-}"
 COE_DB_NAME="${COE_DB_NAME:-coe}"

@@ -14,7 +14,7 @@ mq_env() {
     export RABBITMQ_NODENAME="$NODE"
     export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
     export RABBITMQ_NODE_PORT="$COE_AMQP_PORT"
-    export RABBITMQ_DIST_PORT="${COE_AMQP_DIST_PORT:-$((COE_AMQP_PORT - 20000))}"
+    export RABBITMQ_DIST_PORT="${COE_AMQP_DIST_PORT:-$((COE_AMQP_PORT + 1000))}"
     export RABBITMQ_MNESIA_BASE="$MQ_DIR/mnesia"
     export RABBITMQ_LOG_BASE="$MQ_DIR/log"
     export RABBITMQ_CONFIG_FILE="$MQ_DIR/rabbitmq.conf"

@@ -25,9 +25,7 @@ struct ProposalController: Sendable {
     }
 
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> Proposal {
-        guard let id = context.parameters.get("id", as: UUID.self) else {
-            throw HTTPProblem.validation([FieldProblem(field: "id", problem: "must be a UUID")])
-        }
+        let id = try context.uuidParameter("id")
         guard let proposal = try await repository.find(id: id) else {
             throw HTTPProblem.notFound("Proposal \(id.uuidString)")
         }

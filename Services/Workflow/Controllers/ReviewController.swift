@@ -11,9 +11,7 @@ struct ReviewController: Sendable {
     }
 
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> ReviewCase {
-        guard let id = context.parameters.get("proposalId", as: UUID.self) else {
-            throw HTTPProblem.validation([FieldProblem(field: "proposalId", problem: "must be a UUID")])
-        }
+        let id = try context.uuidParameter("proposalId")
         guard let reviewCase = try await repository.find(proposalID: id) else {
             throw HTTPProblem.notFound("A review case for proposal \(id.uuidString)")
         }
