@@ -86,7 +86,7 @@ let package = Package(
             name: "Intake",
             dependencies: ["ServiceRuntime", "Events", "Storage", "Messaging"],
             path: "Services/Intake",
-            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
+            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml"), .copy("Domain/reference-data.json")]
         ),
         .executableTarget(
             name: "Workflow",

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Messaging
+import Storage
 
 /// One invalid field and what is wrong with it.
 public struct FieldProblem: Codable, Sendable, Hashable {
@@ -95,7 +96,12 @@ public struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddlewar
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            return try await next(request, context)
+            do {
+                return try await next(request, context)
+            } catch {
+                // A problem thrown inside a database transaction arrives wrapped.
+                throw DatabaseFailure.underlying(error)
+            }
         } catch let problem as HTTPProblem {
             return try problem.response(from: request, context: context)
         } catch let error as HTTPError {

@@ -7,6 +7,8 @@ import NIOCore
 /// The request context of every service.
 public struct ServiceRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Set by ``CallerMiddleware`` on the routes that need one.
+    public var caller: Caller?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -31,6 +33,24 @@ public struct ProblemJSONDecoder: RequestDecoder {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        let data = try await Self.checkedJSON(request, context: context)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw HTTPProblem.validation([Self.fieldProblem(error)])
+        }
+    }
+
+    /// The body as a ``JSONValue`` (and its text), for handlers that name every problem themselves.
+    public static func jsonValue(_ request: Request, context: some RequestContext) async throws -> (JSONValue, String) {
+        let data = try await checkedJSON(request, context: context)
+        return (try JSONDecoder().decode(JSONValue.self, from: data), String(decoding: data, as: UTF8.self))
+    }
+
+    /// The body, once the content type says JSON and the bytes parse as JSON.
+    static func checkedJSON(_ request: Request, context: some RequestContext) async throws -> Data {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") || contentType.hasPrefix("application/merge-patch+json") else {
             throw HTTPProblem(
@@ -44,13 +64,7 @@ public struct ProblemJSONDecoder: RequestDecoder {
         } catch {
             throw HTTPProblem(.badRequest, type: "malformed-json", title: "The body is not valid JSON", detail: Self.describeSyntaxError(error, in: data))
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        do {
-            return try decoder.decode(T.self, from: data)
-        } catch let error as DecodingError {
-            throw HTTPProblem.validation([Self.fieldProblem(error)])
-        }
+        return data
     }
 
     static func fieldProblem(_ error: DecodingError) -> FieldProblem {

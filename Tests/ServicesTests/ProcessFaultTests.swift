@@ -26,7 +26,7 @@ struct ProcessFaultTests {
                                 return true
                             }) {
                                 // Like a user, retry until the service answers again.
-                                while (try? await intake.post("/v1/proposals", json: sampleProposal).status) != .created {
+                                while (try? await submitProposal(intake)) == nil {
                                     try await Task.sleep(for: .milliseconds(100))
                                 }
                             }

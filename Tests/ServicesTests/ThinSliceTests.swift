@@ -34,11 +34,6 @@ struct ProblemReply: Decodable {
     var errors: [Field]?
 }
 
-let sampleProposal = """
-    {"title":"Radiation detection at the Kazakh-Uzbek border","region":"CA","leadCountry":"KZ",
-     "participatingCountries":["KZ","UZ"],"cbrnCategories":["radiological","nuclear"],
-     "requestedBudget":"1250000.00","durationMonths":24}
-    """
 
 @Suite("Thin slice end to end: coe-intake and coe-workflow executables over HTTP and RabbitMQ")
 struct ThinSliceTests {
@@ -49,24 +44,21 @@ struct ThinSliceTests {
         try await workflow.start()
         try await intake.start()
 
-        let created = try await intake.post("/v1/proposals", json: sampleProposal)
-        #expect(created.status == .created, "\(created.text)")
-        let proposal = try created.json(ProposalReply.self)
-        #expect(created.headers["location"].first == "/v1/proposals/\(proposal.id.uuidString)")
+        let id = try await submitProposal(intake)
+        let fetched = try await intake.get("/v1/proposals/\(id)", headers: Callers.kazakhFocalPoint)
+        #expect(fetched.status == .ok)
+        let proposal = try fetched.json(ProposalReply.self)
         #expect(proposal.status == "submitted")
         #expect(proposal.revision == 1)
         #expect(proposal.requestedBudget == "1250000.00")
         #expect(proposal.reference?.hasPrefix("CBRN-") == true)
 
-        let fetched = try await intake.get("/v1/proposals/\(proposal.id.uuidString)")
-        #expect(fetched.status == .ok)
-
         let opened = try await eventually(timeout: .seconds(15)) {
-            try await workflow.get("/v1/reviews/\(proposal.id.uuidString)").status == .ok
+            try await workflow.get("/v1/reviews/\(id)").status == .ok
         }
         #expect(opened, "workflow log:\n\(workflow.tail())")
-        let review = try await workflow.get("/v1/reviews/\(proposal.id.uuidString)").json(ReviewReply.self)
-        #expect(review.proposalId == proposal.id)
+        let review = try await workflow.get("/v1/reviews/\(id)").json(ReviewReply.self)
+        #expect(review.proposalId.uuidString == id)
         #expect(review.reference == proposal.reference)
         #expect(review.stage == "screening")
         #expect(review.requestedBudget == "1250000.00")
@@ -93,15 +85,16 @@ struct ThinSliceTests {
         let intake = try ServiceProcess("coe-intake", isolation: TestEnvironment.uniqueName("e2e"))
         try await intake.start()
         let reply = try await intake.post(
-            "/v1/proposals", json: #"{"title":"","region":"XX","leadCountry":"kz","participatingCountries":[],"cbrnCategories":["magic"],"requestedBudget":"-5"}"#)
+            "/v1/proposals", json: #"{"title":"ab","region":"XX","leadCountry":"UZ","participatingCountries":["ZZ"],"cbrnCategories":["magic"],"requestedBudget":"-5"}"#,
+            headers: Callers.kazakhFocalPoint)
         #expect(reply.status == .unprocessableEntity)
         #expect(reply.headers["content-type"].first == "application/problem+json")
         let problem = try reply.json(ProblemReply.self)
-        #expect(Set(problem.errors?.map(\.field) ?? []) == ["title", "region", "leadCountry", "participatingCountries", "cbrnCategories.0", "requestedBudget"])
+        #expect(Set(problem.errors?.map(\.field) ?? []) == ["title", "region", "leadCountry", "participatingCountries.0", "cbrnCategories.0", "requestedBudget"])
 
-        let malformed = try await intake.post("/v1/proposals", json: #"{"title": "x",, }"#)
+        let malformed = try await intake.post("/v1/proposals", json: #"{"title": "x",, }"#, headers: Callers.kazakhFocalPoint)
         #expect(malformed.status == .badRequest)
-        let missing = try await intake.get("/v1/proposals/\(UUID().uuidString)")
+        let missing = try await intake.get("/v1/proposals/\(UUID().uuidString)", headers: Callers.kazakhFocalPoint)
         #expect(missing.status == .notFound)
         #expect(try await intake.stop() == 0)
     }

@@ -96,16 +96,22 @@ public final class ServiceProcess: Sendable {
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    public func get(_ path: String) async throws -> Reply {
-        try await send(HTTPClientRequest(url: baseURL + path))
+    public func get(_ path: String, headers: [(String, String)] = []) async throws -> Reply {
+        try await request(.GET, path, headers: headers)
     }
 
     public func post(_ path: String, json: String, headers: [(String, String)] = []) async throws -> Reply {
+        try await request(.POST, path, json: json, headers: headers)
+    }
+
+    public func request(_ method: HTTPMethod, _ path: String, json: String? = nil, headers: [(String, String)] = []) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
+        request.method = method
+        if let json {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(string: json))
         return try await send(request)
     }
 
@@ -133,6 +139,7 @@ public final class ServiceProcess: Sendable {
 
 public struct ServiceProcessError: Error, CustomStringConvertible {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 

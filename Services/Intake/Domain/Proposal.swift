@@ -1,103 +1,85 @@
 import Events
 import Foundation
-import ServiceRuntime
 
-/// A project proposal of a partner country.
-struct Proposal: Codable, Sendable, Equatable {
+/// A project proposal of a partner country, as intake keeps it.
+struct Proposal: Sendable, Equatable {
     var id: UUID
     var reference: String?
-    var status: String
+    var status: ProposalStatus
+    /// The number of the last submission (0 while never submitted).
     var revision: Int
-    var title: String
-    var region: String
-    var leadCountry: String
-    var participatingCountries: [String]
-    var cbrnCategories: [String]
-    var requestedBudget: Money
-    var durationMonths: Int?
+    /// Grows with every change; the ETag.
+    var version: Int
+    var content: ProposalContent
+    var createdBy: String
     var createdAt: Date
     var updatedAt: Date
+    var submittedAt: Date?
+    var decidedAt: Date?
+    var approvedBudget: Money?
+    var decisionReasons: [String]
+
+    var etag: String { "\"\(version)\"" }
 }
 
-/// The body of `POST /v1/proposals`: every field optional here so that validation can name all that is wrong.
-struct ProposalInput: Codable, Sendable {
-    var title: String?
-    var region: String?
-    var leadCountry: String?
-    var participatingCountries: [String]?
-    var cbrnCategories: [String]?
-    var requestedBudget: String?
-    var durationMonths: Int?
-
-    /// The eight regions of the initiative. (The reference data endpoint arrives with the intake issue.)
-    static let regions: Set<String> = ["AAF", "CA", "ECA", "GCC", "MIE", "NAS", "SEA", "SEEE"]
-    static let categories: Set<String> = ["chemical", "biological", "radiological", "nuclear"]
-
-    /// A validated submission, or every problem at once.
-    func validated() -> Result<ValidProposal, HTTPProblem> {
-        var errors: [FieldProblem] = []
-        let title = self.title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if title.isEmpty {
-            errors.append(FieldProblem(field: "title", problem: "is required"))
-        } else if !(3...200).contains(title.count) {
-            errors.append(FieldProblem(field: "title", problem: "must be 3 to 200 characters long"))
-        }
-        let region = self.region ?? ""
-        if region.isEmpty {
-            errors.append(FieldProblem(field: "region", problem: "is required"))
-        } else if !Self.regions.contains(region) {
-            errors.append(FieldProblem(field: "region", problem: "'\(region)' is not a CoE region; use one of \(Self.regions.sorted().joined(separator: ", "))"))
-        }
-        let lead = leadCountry ?? ""
-        if !Self.isCountryCode(lead) {
-            errors.append(FieldProblem(field: "leadCountry", problem: lead.isEmpty ? "is required" : "must be an ISO 3166-1 alpha-2 code such as KZ"))
-        }
-        let participating = participatingCountries ?? []
-        if participating.isEmpty {
-            errors.append(FieldProblem(field: "participatingCountries", problem: "must name at least one country"))
-        }
-        for (index, country) in participating.enumerated() where !Self.isCountryCode(country) {
-            errors.append(FieldProblem(field: "participatingCountries.\(index)", problem: "must be an ISO 3166-1 alpha-2 code such as KZ"))
-        }
-        let categories = cbrnCategories ?? []
-        if categories.isEmpty {
-            errors.append(FieldProblem(field: "cbrnCategories", problem: "must name at least one of chemical, biological, radiological, nuclear"))
-        }
-        for (index, category) in categories.enumerated() where !Self.categories.contains(category) {
-            errors.append(FieldProblem(field: "cbrnCategories.\(index)", problem: "'\(category)' is not one of chemical, biological, radiological, nuclear"))
-        }
-        var budget: Money?
-        if let text = requestedBudget {
-            if let money = Money(text), money > .zero {
-                budget = money
-            } else {
-                errors.append(FieldProblem(field: "requestedBudget", problem: "must be a positive amount of euros with at most two decimals, like \"1250000.00\""))
-            }
-        } else {
-            errors.append(FieldProblem(field: "requestedBudget", problem: "is required"))
-        }
-        if let months = durationMonths, !(1...60).contains(months) {
-            errors.append(FieldProblem(field: "durationMonths", problem: "must be between 1 and 60"))
-        }
-        guard errors.isEmpty, let budget else { return .failure(.validation(errors)) }
-        return .success(
-            ValidProposal(
-                title: title, region: region, leadCountry: lead, participatingCountries: participating,
-                cbrnCategories: categories, requestedBudget: budget, durationMonths: durationMonths))
+extension Proposal: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case id, reference, status, revision, version, createdBy, createdAt, updatedAt, submittedAt, decidedAt
+        case approvedBudget, decisionReasons, allowedActions
     }
 
-    static func isCountryCode(_ text: String) -> Bool {
-        text.count == 2 && text.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) }
+    /// The JSON of the API: the content's fields at the top level next to the proposal's own.
+    func encode(to encoder: any Encoder) throws {
+        try content.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(reference, forKey: .reference)
+        try container.encode(status, forKey: .status)
+        try container.encode(revision, forKey: .revision)
+        try container.encode(version, forKey: .version)
+        try container.encode(createdBy, forKey: .createdBy)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(submittedAt, forKey: .submittedAt)
+        try container.encode(decidedAt, forKey: .decidedAt)
+        try container.encode(approvedBudget, forKey: .approvedBudget)
+        try container.encode(decisionReasons, forKey: .decisionReasons)
+        try container.encode(status.allowedActions.map(\.rawValue), forKey: .allowedActions)
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.content = try ProposalContent(from: decoder)
+        self.id = try container.decode(UUID.self, forKey: .id)
+        self.reference = try container.decodeIfPresent(String.self, forKey: .reference)
+        self.status = try container.decode(ProposalStatus.self, forKey: .status)
+        self.revision = try container.decode(Int.self, forKey: .revision)
+        self.version = try container.decode(Int.self, forKey: .version)
+        self.createdBy = try container.decode(String.self, forKey: .createdBy)
+        self.createdAt = try container.decode(Date.self, forKey: .createdAt)
+        self.updatedAt = try container.decode(Date.self, forKey: .updatedAt)
+        self.submittedAt = try container.decodeIfPresent(Date.self, forKey: .submittedAt)
+        self.decidedAt = try container.decodeIfPresent(Date.self, forKey: .decidedAt)
+        self.approvedBudget = try container.decodeIfPresent(Money.self, forKey: .approvedBudget)
+        self.decisionReasons = try container.decodeIfPresent([String].self, forKey: .decisionReasons) ?? []
     }
 }
 
-/// A proposal that passed validation.
-struct ValidProposal: Sendable {
-    var title: String
-    var region: String
-    var leadCountry: String
-    var participatingCountries: [String]
-    var cbrnCategories: [String]
-    var requestedBudget: Money
-    var durationMonths: Int?
+/// One line of a proposal's history.
+struct ProposalHistoryEntry: Codable, Sendable, Equatable {
+    var at: Date
+    var actor: EventActor
+    var action: String
+    var fromStatus: String?
+    var toStatus: String?
+    var changedFields: [String]
+    var detail: String?
+}
+
+/// A submitted revision as it was submitted.
+struct ProposalRevision: Codable, Sendable {
+    var revision: Int
+    var submittedAt: Date
+    var submittedBy: String
+    var proposal: ProposalContent
 }

@@ -5,62 +5,213 @@ import Messaging
 import PostgresNIO
 import Storage
 
-/// Proposals in the intake schema.
+/// Proposals, their revisions and history in the intake schema. Every method takes the
+/// connection of the caller's transaction, so a change, its history and its events commit together.
 struct ProposalRepository: Sendable {
-    let client: PostgresClient
     let logger: Logger
 
-    /// Stores a submitted proposal and its `proposal.submitted` event in one transaction.
-    func submit(_ input: ValidProposal, actor: EventActor) async throws -> Proposal {
+    static let columns = """
+        id, reference, status, revision, version, title, summary, objectives, region, lead_country,
+        participating_countries, cbrn_categories, cbrn_areas, requested_budget_cents, duration_months,
+        implementing_partners, contact, created_by, created_at, updated_at, submitted_at, decided_at,
+        approved_budget_cents, decision_reasons
+        """
+
+    func insert(_ content: ProposalContent, createdBy: String, on connection: PostgresConnection) async throws -> Proposal {
         let id = UUID()
-        let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                INSERT INTO proposals (id, reference, status, revision, title, region, lead_country, participating_countries,
-                                       cbrn_categories, requested_budget_cents, duration_months, created_by)
-                VALUES (\(id), 'CBRN-' || extract(year FROM now())::int || '-' || lpad(nextval('proposal_reference_seq')::text, 4, '0'),
-                        'submitted', 1, \(input.title), \(input.region), \(input.leadCountry), \(input.participatingCountries),
-                        \(input.cbrnCategories), \(input.requestedBudget.cents), \(input.durationMonths), \(actor.sub))
-                RETURNING \(unescaped: Self.columns)
-                """,
-                logger: logger)
-            guard let proposal = try await Self.decode(rows).first else {
-                throw StorageError(.unexpectedResult, "INSERT … RETURNING returned no proposal")
-            }
-            let event = EventEnvelope(
-                source: "intake", subject: id.uuidString, actor: actor,
-                data: ProposalSubmitted(
-                    proposalId: id, reference: proposal.reference ?? "", revision: proposal.revision, title: proposal.title,
-                    region: proposal.region, leadCountry: proposal.leadCountry,
-                    participatingCountries: proposal.participatingCountries, cbrnCategories: proposal.cbrnCategories,
-                    requestedBudget: proposal.requestedBudget, durationMonths: proposal.durationMonths))
-            try await Outbox.append(event, on: connection, logger: logger)
-            return proposal
-        }
+        let rows = try await connection.query(
+            """
+            INSERT INTO proposals (id, status, revision, version, title, summary, objectives, region, lead_country,
+                                   participating_countries, cbrn_categories, cbrn_areas, requested_budget_cents,
+                                   duration_months, implementing_partners, contact, created_by)
+            VALUES (\(id), 'draft', 0, 1, \(content.title), \(content.summary), \(content.objectives), \(content.region),
+                    \(content.leadCountry), \(content.participatingCountries), \(content.cbrnCategories), \(content.cbrnAreas),
+                    \(content.requestedBudget?.cents), \(content.durationMonths), \(try Self.json(content.implementingPartners)),
+                    \(try content.contact.map(Self.json)), \(createdBy))
+            RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger)
+        return try await Self.one(rows)
     }
 
-    func find(id: UUID) async throws -> Proposal? {
-        let rows = try await client.query("SELECT \(unescaped: Self.columns) FROM proposals WHERE id = \(id)", logger: logger)
+    /// Locks the row for the rest of the transaction.
+    func lock(_ id: UUID, on connection: PostgresConnection) async throws -> Proposal? {
+        let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM proposals WHERE id = \(id) FOR UPDATE", logger: logger)
         return try await Self.decode(rows).first
     }
 
-    static let columns = """
-        id, reference, status, revision, title, region, lead_country, participating_countries, cbrn_categories,
-        requested_budget_cents, duration_months, created_at, updated_at
-        """
+    func find(_ id: UUID, on connection: PostgresConnection) async throws -> Proposal? {
+        let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM proposals WHERE id = \(id)", logger: logger)
+        return try await Self.decode(rows).first
+    }
+
+    /// Saves content and state, raising the version. The caller holds the row lock.
+    func save(_ proposal: Proposal, on connection: PostgresConnection) async throws -> Proposal {
+        let content = proposal.content
+        let rows = try await connection.query(
+            """
+            UPDATE proposals SET
+                status = \(proposal.status.rawValue), revision = \(proposal.revision), reference = \(proposal.reference),
+                version = version + 1, title = \(content.title), summary = \(content.summary), objectives = \(content.objectives),
+                region = \(content.region), lead_country = \(content.leadCountry),
+                participating_countries = \(content.participatingCountries), cbrn_categories = \(content.cbrnCategories),
+                cbrn_areas = \(content.cbrnAreas), requested_budget_cents = \(content.requestedBudget?.cents),
+                duration_months = \(content.durationMonths), implementing_partners = \(try Self.json(content.implementingPartners)),
+                contact = \(try content.contact.map(Self.json)), submitted_at = \(proposal.submittedAt),
+                decided_at = \(proposal.decidedAt), approved_budget_cents = \(proposal.approvedBudget?.cents),
+                decision_reasons = \(proposal.decisionReasons), updated_at = now()
+            WHERE id = \(proposal.id)
+            RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger)
+        return try await Self.one(rows)
+    }
+
+    /// The next human reference, `CBRN-2026-0042`.
+    func nextReference(on connection: PostgresConnection) async throws -> String {
+        let rows = try await connection.query(
+            "SELECT 'CBRN-' || extract(year FROM now())::int || '-' || lpad(nextval('proposal_reference_seq')::text, 4, '0')",
+            logger: logger)
+        for try await reference in rows.decode(String.self) { return reference }
+        throw StorageError(.unexpectedResult, "no reference from proposal_reference_seq")
+    }
+
+    func appendHistory(
+        _ proposalID: UUID, actor: EventActor, action: String, from: ProposalStatus?, to: ProposalStatus?,
+        changedFields: [String] = [], detail: String? = nil, on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO proposal_history (proposal_id, actor_sub, actor_role, action, from_status, to_status, changed_fields, detail)
+            VALUES (\(proposalID), \(actor.sub), \(actor.role), \(action), \(from?.rawValue), \(to?.rawValue), \(changedFields), \(detail))
+            """,
+            logger: logger)
+    }
+
+    func saveRevision(_ proposal: Proposal, by sub: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO proposal_revisions (proposal_id, revision, submitted_by, content)
+            VALUES (\(proposal.id), \(proposal.revision), \(sub), \(try Self.json(proposal.content)))
+            """,
+            logger: logger)
+    }
+
+    func history(_ id: UUID, on connection: PostgresConnection) async throws -> [ProposalHistoryEntry] {
+        let rows = try await connection.query(
+            """
+            SELECT at, actor_sub, actor_role, action, from_status, to_status, changed_fields, detail
+            FROM proposal_history WHERE proposal_id = \(id) ORDER BY seq
+            """,
+            logger: logger)
+        var entries: [ProposalHistoryEntry] = []
+        for try await (at, sub, role, action, from, to, fields, detail)
+            in rows.decode((Date, String, String, String, String?, String?, [String], String?).self)
+        {
+            entries.append(.init(at: at, actor: EventActor(sub: sub, role: role), action: action, fromStatus: from, toStatus: to, changedFields: fields, detail: detail))
+        }
+        return entries
+    }
+
+    func revisions(_ id: UUID, on connection: PostgresConnection) async throws -> [ProposalRevision] {
+        let rows = try await connection.query(
+            "SELECT revision, submitted_at, submitted_by, content FROM proposal_revisions WHERE proposal_id = \(id) ORDER BY revision",
+            logger: logger)
+        var revisions: [ProposalRevision] = []
+        for try await (revision, at, by, content) in rows.decode((Int, Date, String, String).self) {
+            revisions.append(.init(revision: revision, submittedAt: at, submittedBy: by, proposal: try Self.decodeJSON(ProposalContent.self, content)))
+        }
+        return revisions
+    }
+
+    struct Filter: Sendable {
+        var status: String?
+        var region: String?
+        var country: String?
+        var category: String?
+        var text: String?
+        var limit: Int
+        var after: (createdAt: String, id: UUID)?
+    }
+
+    /// A page of proposals in the caller's scope, newest first; the cursor is where the next page starts.
+    func list(_ filter: Filter, scope: ProposalAccess.Scope, on connection: PostgresConnection) async throws -> (items: [Proposal], next: (String, UUID)?) {
+        let afterTime = filter.after?.createdAt
+        let afterID = filter.after?.id
+        let pattern = filter.text.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns), created_at::text FROM proposals
+            WHERE (\(filter.status)::text IS NULL OR status = \(filter.status))
+              AND (\(filter.region)::text IS NULL OR region = \(filter.region))
+              AND (\(filter.country)::text IS NULL OR lead_country = \(filter.country) OR \(filter.country) = ANY(participating_countries))
+              AND (\(filter.category)::text IS NULL OR \(filter.category) = ANY(cbrn_categories))
+              AND (\(pattern)::text IS NULL OR title ILIKE \(pattern))
+              AND (\(scope.country)::text IS NULL OR lead_country = \(scope.country))
+              AND (\(scope.region)::text IS NULL OR region = \(scope.region))
+              AND (\(scope.includeDrafts) OR status <> 'draft')
+              AND (\(afterTime)::text IS NULL OR (created_at, id) < (\(afterTime)::timestamptz, \(afterID)))
+            ORDER BY created_at DESC, id DESC
+            LIMIT \(filter.limit + 1)
+            """,
+            logger: logger)
+        var items: [(Proposal, String)] = []
+        for try await row in rows {
+            let createdText = try row.makeRandomAccess()[24].decode(String.self, context: .default)
+            items.append((try Self.proposal(from: row), createdText))
+        }
+        var next: (String, UUID)?
+        if items.count > filter.limit {
+            items.removeLast()
+            if let last = items.last { next = (last.1, last.0.id) }
+        }
+        return (items.map(\.0), next)
+    }
+
+    // MARK: Decoding
+
+    static func one(_ rows: PostgresRowSequence) async throws -> Proposal {
+        guard let proposal = try await decode(rows).first else {
+            throw StorageError(.unexpectedResult, "the statement returned no proposal")
+        }
+        return proposal
+    }
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Proposal] {
         var proposals: [Proposal] = []
-        for try await (id, reference, status, revision, title, region, lead, participating, categories, cents, months, created, updated)
-            in rows.decode((UUID, String?, String, Int, String, String, String, [String], [String], Int64, Int?, Date, Date).self)
-        {
-            proposals.append(
-                Proposal(
-                    id: id, reference: reference, status: status, revision: revision, title: title, region: region,
-                    leadCountry: lead, participatingCountries: participating, cbrnCategories: categories,
-                    requestedBudget: Money(cents: cents), durationMonths: months, createdAt: created, updatedAt: updated))
-        }
+        for try await row in rows { proposals.append(try proposal(from: row)) }
         return proposals
+    }
+
+    static func proposal(from row: PostgresRow) throws -> Proposal {
+        let cells = row.makeRandomAccess()
+        func cell<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
+            try cells[index].decode(T.self, context: .default)
+        }
+        let partners = try decodeJSON([ImplementingPartner].self, try cell(15, String.self))
+        let contact = try cell(16, String?.self).map { try decodeJSON(Contact.self, $0) }
+        let content = ProposalContent(
+            title: try cell(5, String?.self), summary: try cell(6, String?.self), objectives: try cell(7, [String].self),
+            region: try cell(8, String?.self), leadCountry: try cell(9, String?.self),
+            participatingCountries: try cell(10, [String].self), cbrnCategories: try cell(11, [String].self),
+            cbrnAreas: try cell(12, [String].self), requestedBudget: try cell(13, Int64?.self).map(Money.init(cents:)),
+            durationMonths: try cell(14, Int?.self), implementingPartners: partners, contact: contact)
+        return Proposal(
+            id: try cell(0, UUID.self), reference: try cell(1, String?.self),
+            status: ProposalStatus(rawValue: try cell(2, String.self)) ?? .draft, revision: try cell(3, Int.self),
+            version: try cell(4, Int.self), content: content, createdBy: try cell(17, String.self),
+            createdAt: try cell(18, Date.self), updatedAt: try cell(19, Date.self), submittedAt: try cell(20, Date?.self),
+            decidedAt: try cell(21, Date?.self), approvedBudget: try cell(22, Int64?.self).map(Money.init(cents:)),
+            decisionReasons: try cell(23, [String].self))
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
     }
 }

@@ -1,0 +1,29 @@
+/// Where a proposal is: `draft → submitted → (revision_requested → submitted)* → approved | rejected`,
+/// and `withdrawn` from draft, submitted or revision_requested.
+enum ProposalStatus: String, Codable, Sendable, CaseIterable {
+    case draft
+    case submitted
+    case revisionRequested = "revision_requested"
+    case approved
+    case rejected
+    case withdrawn
+
+    /// What a focal point may do in this state.
+    var allowedActions: [ProposalAction] {
+        switch self {
+        case .draft: [.update, .submit, .withdraw]
+        case .submitted: [.withdraw]
+        case .revisionRequested: [.update, .submit, .withdraw]
+        case .approved, .rejected, .withdrawn: []
+        }
+    }
+
+    func allows(_ action: ProposalAction) -> Bool { allowedActions.contains(action) }
+}
+
+/// What a focal point does to a proposal.
+enum ProposalAction: String, Sendable {
+    case update
+    case submit
+    case withdraw
+}
