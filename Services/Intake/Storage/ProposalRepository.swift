@@ -141,7 +141,7 @@ struct ProposalRepository: Sendable {
         let pattern = filter.text.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
         let rows = try await connection.query(
             """
-            SELECT \(unescaped: Self.columns), created_at::text FROM proposals
+            SELECT \(unescaped: Self.columns), created_at::text AS cursor_time FROM proposals
             WHERE (\(filter.status)::text IS NULL OR status = \(filter.status))
               AND (\(filter.region)::text IS NULL OR region = \(filter.region))
               AND (\(filter.country)::text IS NULL OR lead_country = \(filter.country) OR \(filter.country) = ANY(participating_countries))
