@@ -43,8 +43,9 @@ struct ProcessFaultTests {
                     try await group.waitForAll()
                 }
 
-                // What intake committed is the truth: every committed proposal has exactly one case and one history entry.
-                let committed = try await count(intakeDB, "SELECT count(*) FROM proposals")
+                // What intake committed is the truth: every submitted proposal has exactly one case and one
+                // history entry. (A draft whose submit was cut by the kill stays a draft and sends nothing.)
+                let committed = try await count(intakeDB, "SELECT count(*) FROM proposals WHERE revision > 0")
                 #expect(committed >= total)
                 let caught = try await eventually(timeout: .seconds(60)) {
                     try await count(workflowDB, "SELECT count(*) FROM review_cases") >= committed
