@@ -38,8 +38,8 @@ struct ProposalController: Sendable {
         try access.checkCanCreate()
         let (body, raw) = try await Self.body(request, context: context)
         var draft = ProposalContent(leadCountry: caller.country)
-        _ = try ProposalInput.apply(body, to: &draft).get()
-        try check(draft, access: access)
+        let applied = ProposalInput.apply(body, to: &draft)
+        try check(draft, access: access, along: applied)
         let content = draft
         return try await idempotent(request, caller: caller, operation: "create", raw: raw) { connection in
             let proposal = try await repository.insert(content, createdBy: caller.sub, on: connection)
@@ -70,8 +70,9 @@ struct ProposalController: Sendable {
                     headers: [.eTag: proposal.etag])
             }
             let before = proposal.content
-            let changed = try ProposalInput.apply(body, to: &proposal.content).get()
-            try check(proposal.content, access: access)
+            let applied = ProposalInput.apply(body, to: &proposal.content)
+            try check(proposal.content, access: access, along: applied)
+            let changed = (try? applied.get()) ?? []
             guard !changed.isEmpty else { return proposal }
             let saved = try await repository.save(proposal, on: connection)
             try await repository.appendHistory(
@@ -261,8 +262,13 @@ struct ProposalController: Sendable {
         return proposal
     }
 
-    private func check(_ content: ProposalContent, access: ProposalAccess) throws {
-        var problems = rules.problems(in: content) + access.problems(leadCountry: content.leadCountry)
+    /// Every problem at once: those of reading the body (unknown fields, wrong types) and
+    /// those of the values that could be read.
+    private func check(_ content: ProposalContent, access: ProposalAccess, along applied: Result<[String], HTTPProblem>) throws {
+        var problems: [FieldProblem] = []
+        if case .failure(let problem) = applied { problems += problem.problem.errors ?? [] }
+        let reported = Set(problems.map(\.field))
+        problems += (rules.problems(in: content) + access.problems(leadCountry: content.leadCountry)).filter { !reported.contains($0.field) }
         if content.leadCountry == nil && access.caller.role == .focalPoint {
             problems.append(FieldProblem(field: "leadCountry", problem: "can't be cleared; it is your country, \(access.caller.country ?? "")"))
         }
