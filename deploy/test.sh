@@ -37,6 +37,7 @@ swift build --build-tests
 wait "$pg_pid" || { cat "$ROOT/.local/test-postgres.log" >&2; die "PostgreSQL did not start"; }
 wait "$mq_pid" || { cat "$ROOT/.local/test-rabbitmq.log" >&2; die "RabbitMQ did not start"; }
 
+ensure_jwt_keys
 export COE_TEST_DATABASE_URL="$(database_url)"
 export COE_TEST_AMQP_URL="$(amqp_url)"
 export COE_TEST_BIN_PATH="$(swift build --show-bin-path)"

@@ -17,6 +17,7 @@ log "building (the first build fetches and compiles the dependencies: several mi
 swift build
 BIN="$(swift build --show-bin-path)"
 
+ensure_jwt_keys
 export COE_DATABASE_URL="${COE_DATABASE_URL:-$(database_url)}"
 export COE_AMQP_URL="${COE_AMQP_URL:-$(amqp_url)}"
 RUN_DIR="$COE_STACK_DIR/run"
@@ -56,5 +57,8 @@ CoE Workflows is up.
   PostgreSQL     $(database_url)
   RabbitMQ       $(amqp_url)   management UI: http://127.0.0.1:$COE_AMQP_MANAGEMENT_PORT (user $COE_AMQP_USER / $COE_AMQP_PASSWORD)
   logs           $RUN_DIR/*.log
+Access tokens (signed with $COE_JWT_PRIVATE_KEY_FILE), for example:
+  TOKEN=\$($BIN/coe-intake token --role focal_point --country KZ)
+  curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8081/v1/proposals
 Stop everything with deploy/down.sh.
 MSG

@@ -41,7 +41,7 @@ struct IntakeService: ServiceDefinition {
             client: dependencies.client, repository: ProposalRepository(logger: dependencies.logger),
             idempotency: IdempotencyStore(logger: dependencies.logger),
             rules: ProposalRules(reference: reference, budgetCeiling: ceiling), relay: dependencies.relay,
-            logger: dependencies.logger
+            authenticator: dependencies.authenticator, logger: dependencies.logger
         ).addRoutes(to: router.group("proposals"))
     }
 }

@@ -24,7 +24,9 @@ struct WorkflowService: ServiceDefinition {
     }
 
     static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies) {
-        ReviewController(repository: ReviewCaseRepository(client: dependencies.client, logger: dependencies.logger))
+        ReviewController(
+            repository: ReviewCaseRepository(client: dependencies.client, logger: dependencies.logger),
+            authenticator: dependencies.authenticator)
             .addRoutes(to: router.group("reviews"))
     }
 }

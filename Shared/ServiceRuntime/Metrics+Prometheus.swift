@@ -18,9 +18,13 @@ public enum PrometheusMetrics {
         }
     }
 
-    static func addRoutes(to router: Router<ServiceRequestContext>) {
+    /// `/metrics`; behind `Authorization: Bearer <token>` when a token is configured (`COE_METRICS_TOKEN`).
+    static func addRoutes(to router: Router<ServiceRequestContext>, token: String?) {
         let registry = Self.registry
-        router.get("/metrics") { _, _ -> Response in
+        router.get("/metrics") { request, _ -> Response in
+            if let token, request.headers[.authorization] != "Bearer \(token)" {
+                throw HTTPProblem(.unauthorized, type: "unauthenticated", detail: "/metrics needs the metrics token.", headers: [.wwwAuthenticate: "Bearer realm=\"metrics\""])
+            }
             var buffer: [UInt8] = []
             buffer.reserveCapacity(16 * 1024)
             registry.emit(into: &buffer)

@@ -16,7 +16,7 @@ import Storage
 /// AMQP connections and the database pool close.
 public enum ServiceApplication {
     public static func build<S: ServiceDefinition>(
-        _ service: S.Type, configuration: ServiceConfiguration, logger: Logger
+        _ service: S.Type, configuration: ServiceConfiguration, authenticator: TokenAuthenticator, logger: Logger
     ) throws -> some ApplicationProtocol {
         let database = try configuration.database
         let client = database.makeClient(logger: logger)
@@ -33,7 +33,8 @@ public enum ServiceApplication {
         let relay = OutboxRelay(
             client: client, connection: publisher, topology: topology, schema: database.schema, logger: logger,
             ready: { try await gate.wait() })
-        let dependencies = ServiceDependencies(client: client, configuration: configuration, logger: logger, relay: relay)
+        let dependencies = ServiceDependencies(
+            client: client, configuration: configuration, logger: logger, relay: relay, authenticator: authenticator)
 
         var services: [any Service] = [client, publisher]
         var connections = [publisher]
@@ -60,7 +61,7 @@ public enum ServiceApplication {
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.debug))
         HealthController(client: client, connections: connections, gate: gate.probe).addRoutes(to: router)
-        PrometheusMetrics.addRoutes(to: router)
+        PrometheusMetrics.addRoutes(to: router, token: authenticator.configuration.metricsToken)
         let openAPI = try S.openAPIDocument()
         router.get("/openapi.yaml") { _, _ in
             Response(

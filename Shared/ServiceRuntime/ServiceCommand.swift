@@ -12,7 +12,7 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
             commandName: "coe-\(S.name)",
             abstract: "The \(S.name) service of CoE Workflows.",
             discussion: "Configured with COE_* environment variables; the defaults serve the local stack (see README.md).",
-            subcommands: [Serve.self, Migrate.self, DeadLetters.self],
+            subcommands: [Serve.self, Migrate.self, DeadLetters.self, Token.self],
             defaultSubcommand: Serve.self)
     }
 
@@ -32,9 +32,42 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
 
         func run() async throws {
             let (configuration, logger) = try ServiceCommand.load()
-            let app = try ServiceApplication.build(S.self, configuration: configuration, logger: logger)
+            let authentication = AuthenticationConfiguration()
+            let authenticator = TokenAuthenticator(keys: try await authentication.verificationKeys(), configuration: authentication)
+            let app = try ServiceApplication.build(S.self, configuration: configuration, authenticator: authenticator, logger: logger)
             logger.info("starting", metadata: ["http.port": "\(configuration.httpPort)", "amqp.url": "\(configuration.amqpURL)"])
             try await app.runService()
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(abstract: "Mint an access token for local use, signed with COE_JWT_PRIVATE_KEY_FILE.")
+        }
+
+        @Option(help: "focal_point, secretariat, reviewer, finance or admin.") var role: String
+        @Option(help: "The subject (user id).") var sub: String?
+        @Option(help: "ISO 3166-1 alpha-2 country of a focal point.") var country: String?
+        @Option(help: "Region code of a secretariat.") var region: String?
+        @Option(help: "Display name.") var name: String?
+        @Option(help: "E-mail address.") var email: String?
+        @Option(help: "Minutes until it expires.") var minutes = 480
+
+        func validate() throws {
+            guard let role = Caller.Role(rawValue: role) else {
+                throw ValidationError("--role must be one of \(Caller.Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if role == .focalPoint && country == nil { throw ValidationError("a focal point needs --country") }
+            if role == .secretariat && region == nil { throw ValidationError("a secretariat needs --region") }
+        }
+
+        func run() async throws {
+            let authentication = AuthenticationConfiguration()
+            let claims = AccessClaims(
+                sub: sub ?? "\(role)-\(country ?? region ?? "local")", name: name, email: email, role: role, country: country,
+                region: region, issuer: authentication.issuer, audience: authentication.audience,
+                expires: Date().addingTimeInterval(TimeInterval(minutes * 60)))
+            print(try await authentication.signingKeys().sign(claims))
         }
     }
 

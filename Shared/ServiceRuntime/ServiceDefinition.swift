@@ -31,6 +31,8 @@ public struct ServiceDependencies: Sendable {
     public let configuration: ServiceConfiguration
     public let logger: Logger
     public let relay: OutboxRelay
+    /// Put it on every route group that needs a caller: `group.add(middleware: dependencies.authenticator)`.
+    public let authenticator: TokenAuthenticator
 
     /// The actor the service records for its own, unattended actions.
     public var systemActor: EventActor { .system(configuration.service) }

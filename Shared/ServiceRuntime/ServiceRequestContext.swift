@@ -7,7 +7,7 @@ import NIOCore
 /// The request context of every service.
 public struct ServiceRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by ``CallerMiddleware`` on the routes that need one.
+    /// Set by ``TokenAuthenticator`` on the routes that need one.
     public var caller: Caller?
 
     public init(source: ApplicationRequestContextSource) {

@@ -1,12 +1,12 @@
 import Foundation
 import TestSupport
 
-/// A focal point of Kazakhstan, and others, as the development identity headers say.
+/// Callers as bearer tokens: a focal point of Kazakhstan, and others.
 enum Callers {
-    static let kazakhFocalPoint = [("X-CoE-Sub", "fp-kz"), ("X-CoE-Role", "focal_point"), ("X-CoE-Country", "KZ")]
-    static let uzbekFocalPoint = [("X-CoE-Sub", "fp-uz"), ("X-CoE-Role", "focal_point"), ("X-CoE-Country", "UZ")]
-    static let centralAsiaSecretariat = [("X-CoE-Sub", "sec-ca"), ("X-CoE-Role", "secretariat"), ("X-CoE-Region", "CA")]
-    static let reviewer = [("X-CoE-Sub", "rev-1"), ("X-CoE-Role", "reviewer")]
+    static var kazakhFocalPoint: [(String, String)] { get async throws { try await TestTokens.header(role: "focal_point", sub: "fp-kz", country: "KZ") } }
+    static var uzbekFocalPoint: [(String, String)] { get async throws { try await TestTokens.header(role: "focal_point", sub: "fp-uz", country: "UZ") } }
+    static var centralAsiaSecretariat: [(String, String)] { get async throws { try await TestTokens.header(role: "secretariat", sub: "sec-ca", region: "CA") } }
+    static var reviewer: [(String, String)] { get async throws { try await TestTokens.header(role: "reviewer", sub: "rev-1") } }
 }
 
 /// A complete proposal of Kazakhstan, ready to submit.
@@ -21,7 +21,9 @@ let completeProposal = """
     """
 
 /// Creates a draft from `json` and submits it; returns the proposal id.
-func submitProposal(_ intake: ServiceProcess, json: String = completeProposal, headers: [(String, String)] = Callers.kazakhFocalPoint) async throws -> String {
+func submitProposal(_ intake: ServiceProcess, json: String = completeProposal, headers given: [(String, String)]? = nil) async throws -> String {
+    var headers = given ?? []
+    if given == nil { headers = try await Callers.kazakhFocalPoint }
     let created = try await intake.post("/v1/proposals", json: json, headers: headers)
     guard created.status == .created else { throw ServiceProcessError(message: "create: \(created.status) \(created.text)") }
     let id = try created.json(ProposalReply.self).id.uuidString

@@ -97,7 +97,7 @@ struct OpenAPIContractTests {
         try await intake.start()
         #expect(try await intake.get("/openapi.yaml").text == text, "the served document is the file")
 
-        let fp = Callers.kazakhFocalPoint
+        let fp = (try await Callers.kazakhFocalPoint)
         let created = try await intake.post("/v1/proposals", json: completeProposal, headers: fp)
         let id = try created.json(FullProposalReply.self).id.uuidString
         let etag = created.headers["etag"].first ?? ""

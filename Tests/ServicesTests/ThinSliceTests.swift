@@ -45,7 +45,7 @@ struct ThinSliceTests {
         try await intake.start()
 
         let id = try await submitProposal(intake)
-        let fetched = try await intake.get("/v1/proposals/\(id)", headers: Callers.kazakhFocalPoint)
+        let fetched = try await intake.get("/v1/proposals/\(id)", headers: (try await Callers.kazakhFocalPoint))
         #expect(fetched.status == .ok)
         let proposal = try fetched.json(ProposalReply.self)
         #expect(proposal.status == "submitted")
@@ -54,10 +54,14 @@ struct ThinSliceTests {
         #expect(proposal.reference?.hasPrefix("CBRN-") == true)
 
         let opened = try await eventually(timeout: .seconds(15)) {
-            try await workflow.get("/v1/reviews/\(id)").status == .ok
+            try await workflow.get("/v1/reviews/\(id)", headers: try await Callers.kazakhFocalPoint).status == .ok
         }
         #expect(opened, "workflow log:\n\(workflow.tail())")
-        let review = try await workflow.get("/v1/reviews/\(id)").json(ReviewReply.self)
+        let review = try await workflow.get("/v1/reviews/\(id)", headers: try await Callers.kazakhFocalPoint).json(ReviewReply.self)
+        // Another country's focal point can't see the case; the region's secretariat can.
+        #expect(try await workflow.get("/v1/reviews/\(id)", headers: try await Callers.uzbekFocalPoint).status == .notFound)
+        #expect(try await workflow.get("/v1/reviews/\(id)", headers: try await Callers.centralAsiaSecretariat).status == .ok)
+        #expect(try await workflow.get("/v1/reviews/\(id)").status == .unauthorized)
         #expect(review.proposalId.uuidString == id)
         #expect(review.reference == proposal.reference)
         #expect(review.stage == "screening")
@@ -86,15 +90,15 @@ struct ThinSliceTests {
         try await intake.start()
         let reply = try await intake.post(
             "/v1/proposals", json: #"{"title":"ab","region":"XX","leadCountry":"UZ","participatingCountries":["ZZ"],"cbrnCategories":["magic"],"requestedBudget":"-5"}"#,
-            headers: Callers.kazakhFocalPoint)
+            headers: (try await Callers.kazakhFocalPoint))
         #expect(reply.status == .unprocessableEntity)
         #expect(reply.headers["content-type"].first == "application/problem+json")
         let problem = try reply.json(ProblemReply.self)
         #expect(Set(problem.errors?.map(\.field) ?? []) == ["title", "region", "leadCountry", "participatingCountries.0", "cbrnCategories.0", "requestedBudget"])
 
-        let malformed = try await intake.post("/v1/proposals", json: #"{"title": "x",, }"#, headers: Callers.kazakhFocalPoint)
+        let malformed = try await intake.post("/v1/proposals", json: #"{"title": "x",, }"#, headers: (try await Callers.kazakhFocalPoint))
         #expect(malformed.status == .badRequest)
-        let missing = try await intake.get("/v1/proposals/\(UUID().uuidString)", headers: Callers.kazakhFocalPoint)
+        let missing = try await intake.get("/v1/proposals/\(UUID().uuidString)", headers: (try await Callers.kazakhFocalPoint))
         #expect(missing.status == .notFound)
         #expect(try await intake.stop() == 0)
     }

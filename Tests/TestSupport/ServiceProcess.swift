@@ -121,19 +121,33 @@ public final class ServiceProcess: Sendable {
         return Reply(status: response.status, headers: response.headers, body: Data(buffer: body))
     }
 
+    /// Ports handed out by this test process, counting up from a random start below Linux's
+    /// ephemeral range (32768+): a port the kernel gave out as "free" could be taken by an
+    /// outgoing connection before the service binds it.
+    private static let nextPort = Mutex(Int.random(in: 20_000..<24_000))
+
     static func freePort() throws -> Int {
+        for _ in 0..<200 {
+            let port = nextPort.withLock { port -> Int in
+                port += 1
+                if port >= 32_000 { port = 20_000 }
+                return port
+            }
+            if canBind(port) { return port }
+        }
+        throw ServiceProcessError(message: "no free port below 32000")
+    }
+
+    static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard bound else { throw ServiceProcessError(message: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -46,3 +46,18 @@ pg_bin() {
 
 database_url() { echo "postgres://$COE_DB_USER:$COE_DB_PASSWORD@127.0.0.1:$COE_PG_PORT/$COE_DB_NAME"; }
 amqp_url() { echo "amqp://$COE_AMQP_USER:$COE_AMQP_PASSWORD@127.0.0.1:$COE_AMQP_PORT/%2f"; }
+
+# An ES256 key pair for access tokens, made once per stack: services verify with the
+# public key, `coe-<service> token` signs with the private one.
+ensure_jwt_keys() {
+    local dir="$COE_STACK_DIR/jwt"
+    if [ ! -f "$dir/private.pem" ]; then
+        mkdir -p "$dir"
+        ( umask 077; openssl ecparam -name prime256v1 -genkey -noout -out "$dir/private.pem" 2>/dev/null
+          openssl pkcs8 -topk8 -nocrypt -in "$dir/private.pem" -out "$dir/private.p8.pem" && mv "$dir/private.p8.pem" "$dir/private.pem" )
+        openssl ec -in "$dir/private.pem" -pubout -out "$dir/public.pem" 2>/dev/null
+        log "generated a signing key for access tokens in $dir"
+    fi
+    export COE_JWT_PUBLIC_KEY_FILE="$dir/public.pem"
+    export COE_JWT_PRIVATE_KEY_FILE="$dir/private.pem"
+}

@@ -14,10 +14,11 @@ struct ProposalController: Sendable {
     let idempotency: IdempotencyStore
     let rules: ProposalRules
     let relay: OutboxRelay
+    let authenticator: TokenAuthenticator
     let logger: Logger
 
     func addRoutes(to group: RouterGroup<ServiceRequestContext>) {
-        group.add(middleware: CallerMiddleware())
+        group.add(middleware: authenticator)
         group.post(use: create)
         group.get(use: list)
         group.get("{id}", use: show)

@@ -1,0 +1,189 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JWTKit
+
+/// The claims of a CoE Workflows access token.
+public struct AccessClaims: JWTPayload, Equatable {
+    public var sub: SubjectClaim
+    public var name: String?
+    public var email: String?
+    public var role: String
+    public var country: String?
+    public var region: String?
+    public var iss: IssuerClaim
+    public var aud: AudienceClaim
+    public var exp: ExpirationClaim
+    public var nbf: NotBeforeClaim?
+    public var iat: IssuedAtClaim?
+
+    public init(
+        sub: String, name: String? = nil, email: String? = nil, role: String, country: String? = nil, region: String? = nil,
+        issuer: String, audience: String, expires: Date, notBefore: Date? = nil, issuedAt: Date = Date()
+    ) {
+        self.sub = SubjectClaim(value: sub)
+        self.name = name
+        self.email = email
+        self.role = role
+        self.country = country
+        self.region = region
+        self.iss = IssuerClaim(value: issuer)
+        self.aud = AudienceClaim(value: [audience])
+        self.exp = ExpirationClaim(value: expires)
+        self.nbf = notBefore.map { NotBeforeClaim(value: $0) }
+        self.iat = IssuedAtClaim(value: issuedAt)
+    }
+
+    /// Issuer, audience and times are checked by ``TokenAuthenticator`` with its configuration and leeway.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// Where the keys are and what a valid token must say, from `COE_JWT_*`.
+public struct AuthenticationConfiguration: Sendable {
+    public var issuer: String
+    public var audience: String
+    /// ES256 public key (PEM) that verifies tokens.
+    public var publicKeyFile: String?
+    /// A JWKS document with the verification keys, instead of or besides the PEM file.
+    public var jwksFile: String?
+    /// ES256 private key (PEM) with which `coe-<service> token` signs.
+    public var privateKeyFile: String?
+    /// HS256, for development only: used only when `allowHS256` is set.
+    public var hs256Secret: String?
+    public var allowHS256: Bool
+    public var leeway: TimeInterval
+    /// When set, `/metrics` needs `Authorization: Bearer <this>`.
+    public var metricsToken: String?
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        func value(_ name: String) -> String? {
+            let text = environment[name]?.trimmingCharacters(in: .whitespaces) ?? ""
+            return text.isEmpty ? nil : text
+        }
+        issuer = value("COE_JWT_ISSUER") ?? "coe-workflows-local"
+        audience = value("COE_JWT_AUDIENCE") ?? "coe-workflows"
+        publicKeyFile = value("COE_JWT_PUBLIC_KEY_FILE") ?? Self.existing(".local/dev/jwt/public.pem")
+        jwksFile = value("COE_JWT_JWKS_FILE")
+        privateKeyFile = value("COE_JWT_PRIVATE_KEY_FILE") ?? Self.existing(".local/dev/jwt/private.pem")
+        hs256Secret = value("COE_JWT_HS256_SECRET")
+        allowHS256 = value("COE_JWT_ALLOW_HS256") == "true"
+        leeway = TimeInterval(value("COE_JWT_LEEWAY_SECONDS").flatMap(Int.init) ?? 30)
+        metricsToken = value("COE_METRICS_TOKEN")
+    }
+
+    static func existing(_ path: String) -> String? {
+        FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The keys that verify tokens; throws naming what is missing or unreadable.
+    public func verificationKeys() async throws -> JWTKeyCollection {
+        let keys = JWTKeyCollection()
+        var loaded = 0
+        if let publicKeyFile {
+            let pem = try String(contentsOfFile: publicKeyFile, encoding: .utf8)
+            await keys.add(ecdsa: try ES256PublicKey(pem: pem))
+            loaded += 1
+        }
+        if let jwksFile {
+            try await keys.add(jwksJSON: try String(contentsOfFile: jwksFile, encoding: .utf8))
+            loaded += 1
+        }
+        if allowHS256, let hs256Secret {
+            guard hs256Secret.utf8.count >= 32 else {
+                throw ConfigurationError(problems: ["COE_JWT_HS256_SECRET must be at least 32 bytes long"])
+            }
+            await keys.add(hmac: HMACKey(from: hs256Secret), digestAlgorithm: .sha256)
+            loaded += 1
+        }
+        guard loaded > 0 else {
+            throw ConfigurationError(problems: [
+                "no key verifies access tokens: set COE_JWT_PUBLIC_KEY_FILE (ES256 PEM) or COE_JWT_JWKS_FILE; deploy/up.sh generates a local key in .local/dev/jwt"
+            ])
+        }
+        return keys
+    }
+
+    /// The key that signs tokens for `coe-<service> token`.
+    public func signingKeys() async throws -> JWTKeyCollection {
+        let keys = JWTKeyCollection()
+        if let privateKeyFile {
+            await keys.add(ecdsa: try ES256PrivateKey(pem: try String(contentsOfFile: privateKeyFile, encoding: .utf8)))
+        } else if allowHS256, let hs256Secret, hs256Secret.utf8.count >= 32 {
+            await keys.add(hmac: HMACKey(from: hs256Secret), digestAlgorithm: .sha256)
+        } else {
+            throw ConfigurationError(problems: ["no signing key: set COE_JWT_PRIVATE_KEY_FILE (ES256 PEM); deploy/up.sh generates one in .local/dev/jwt"])
+        }
+        return keys
+    }
+}
+
+/// Verifies `Authorization: Bearer <JWT>` and sets ``ServiceRequestContext/caller``.
+///
+/// Signature (ES256 keys, a JWKS, or HS256 only when development allows it), issuer,
+/// audience, expiry and not-before with a small leeway. Anything else is a 401 with
+/// `WWW-Authenticate: Bearer` naming what was wrong; the token itself is never logged.
+public struct TokenAuthenticator: RouterMiddleware, Sendable {
+    public typealias Context = ServiceRequestContext
+
+    let keys: JWTKeyCollection
+    let configuration: AuthenticationConfiguration
+
+    public init(keys: JWTKeyCollection, configuration: AuthenticationConfiguration) {
+        self.keys = keys
+        self.configuration = configuration
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.caller = try await caller(from: request.headers[.authorization])
+        return try await next(request, context)
+    }
+
+    /// The caller a bearer token names, or a 401 problem.
+    public func caller(from authorization: String?) async throws -> Caller {
+        guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
+            throw Self.unauthorized("missing", detail: "Send Authorization: Bearer <access token> (coe-<service> token mints one locally).")
+        }
+        let token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        let claims: AccessClaims
+        do {
+            claims = try await keys.verify(token, as: AccessClaims.self)
+        } catch {
+            throw Self.unauthorized("invalid_token", detail: "The token's signature or algorithm is not accepted.")
+        }
+        let now = Date()
+        var problems: [FieldProblem] = []
+        if claims.exp.value < now.addingTimeInterval(-configuration.leeway) {
+            problems.append(FieldProblem(field: "exp", problem: "the token expired at \(claims.exp.value.formatted(.iso8601))"))
+        }
+        if let nbf = claims.nbf, nbf.value > now.addingTimeInterval(configuration.leeway) {
+            problems.append(FieldProblem(field: "nbf", problem: "the token is not valid before \(nbf.value.formatted(.iso8601))"))
+        }
+        if claims.iss.value != configuration.issuer {
+            problems.append(FieldProblem(field: "iss", problem: "must be \(configuration.issuer)"))
+        }
+        if !claims.aud.value.contains(configuration.audience) {
+            problems.append(FieldProblem(field: "aud", problem: "must include \(configuration.audience)"))
+        }
+        let role = Caller.Role(rawValue: claims.role)
+        if role == nil {
+            problems.append(FieldProblem(field: "role", problem: "must be one of \(Caller.Role.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        if role == .focalPoint && (claims.country ?? "").isEmpty {
+            problems.append(FieldProblem(field: "country", problem: "is required for a focal point"))
+        }
+        if role == .secretariat && (claims.region ?? "").isEmpty {
+            problems.append(FieldProblem(field: "region", problem: "is required for a secretariat"))
+        }
+        guard problems.isEmpty, let role else {
+            throw Self.unauthorized("invalid_token", detail: "The token's claims are not accepted.", errors: problems)
+        }
+        return Caller(sub: claims.sub.value, role: role, country: claims.country, region: claims.region)
+    }
+
+    static func unauthorized(_ error: String, detail: String, errors: [FieldProblem]? = nil) -> HTTPProblem {
+        HTTPProblem(
+            .unauthorized, type: "unauthenticated", title: "Authentication required", detail: detail, errors: errors,
+            headers: [.wwwAuthenticate: "Bearer realm=\"coe-workflows\", error=\"\(error)\""])
+    }
+}
