@@ -81,7 +81,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
-            path: "Shared/ServiceRuntime"
+            path: "Shared/ServiceRuntime",
+            resources: [.copy("Migrations")]
         ),
 
         // MARK: Services

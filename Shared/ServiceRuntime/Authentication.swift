@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JWTKit
+import Storage
 
 /// The claims of a CoE Workflows access token.
 public struct AccessClaims: JWTPayload, Equatable {
@@ -127,16 +128,45 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
 
     let keys: JWTKeyCollection
     let configuration: AuthenticationConfiguration
+    /// When set, every state-changing request (POST, PUT, PATCH, DELETE) is recorded, refused ones included.
+    var audit: AuditLog?
 
     public init(keys: JWTKeyCollection, configuration: AuthenticationConfiguration) {
         self.keys = keys
         self.configuration = configuration
     }
 
+    /// The same authenticator, recording state-changing requests in `audit`.
+    public func auditing(to audit: AuditLog) -> TokenAuthenticator {
+        var copy = self
+        copy.audit = audit
+        return copy
+    }
+
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.caller = try await caller(from: request.headers[.authorization])
-        return try await next(request, context)
+        let changes = [.post, .put, .patch, .delete].contains(request.method)
+        do {
+            context.caller = try await caller(from: request.headers[.authorization])
+            let response = try await next(request, context)
+            if changes { await record(request, context: context, outcome: response.status.code) }
+            return response
+        } catch {
+            if changes {
+                let cause = DatabaseFailure.underlying(error)
+                let status = (cause as? any HTTPResponseError)?.status.code ?? 500
+                await record(request, context: context, outcome: status)
+            }
+            throw error
+        }
+    }
+
+    private func record(_ request: Request, context: Context, outcome: Int) async {
+        guard let audit else { return }
+        let route = context.endpointPath ?? request.uri.path
+        await audit.record(
+            actor: context.caller, action: "\(request.method.rawValue) \(route)", resource: request.uri.path, outcome: outcome,
+            requestID: context.id)
     }
 
     /// The caller a bearer token names, or a 401 problem.

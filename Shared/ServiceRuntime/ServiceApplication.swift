@@ -21,7 +21,7 @@ public enum ServiceApplication {
         let database = try configuration.database
         let client = database.makeClient(logger: logger)
         let topology = configuration.topology(consuming: S.consumedEvents.map(\.rawValue))
-        let migrations = try MessagingMigrations.load() + S.migrations()
+        let migrations = try MessagingMigrations.load() + AuditLog.migrations() + S.migrations()
         let migrator = try Migrator(schema: database.schema, migrations: migrations)
         let gate = StartupGate()
 
@@ -33,8 +33,10 @@ public enum ServiceApplication {
         let relay = OutboxRelay(
             client: client, connection: publisher, topology: topology, schema: database.schema, logger: logger,
             ready: { try await gate.wait() })
+        let audit = AuditLog(client: client, logger: logger)
         let dependencies = ServiceDependencies(
-            client: client, configuration: configuration, logger: logger, relay: relay, authenticator: authenticator)
+            client: client, configuration: configuration, logger: logger, relay: relay,
+            authenticator: authenticator.auditing(to: audit))
 
         var services: [any Service] = [client, publisher]
         var connections = [publisher]
@@ -68,6 +70,7 @@ public enum ServiceApplication {
                 status: .ok, headers: [.contentType: "application/yaml"],
                 body: .init(byteBuffer: ByteBuffer(string: openAPI)))
         }
+        audit.addRoutes(to: router.group("v1/audit"), authenticator: authenticator)
         S.addRoutes(to: router.group("v1"), dependencies: dependencies)
 
         var app = Application(

@@ -79,7 +79,7 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
         func run() async throws {
             let (configuration, logger) = try ServiceCommand.load()
             let database = try configuration.database
-            let migrator = try Migrator(schema: database.schema, migrations: try MessagingMigrations.load() + S.migrations())
+            let migrator = try Migrator(schema: database.schema, migrations: try MessagingMigrations.load() + AuditLog.migrations() + S.migrations())
             let applied = try await migrator.migrate(database: database, logger: logger)
             print(applied.isEmpty ? "\(database.schema): up to date" : applied.map { "\(database.schema): applied \($0.set)/\($0.version)_\($0.name)" }.joined(separator: "\n"))
         }

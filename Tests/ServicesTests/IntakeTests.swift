@@ -370,3 +370,41 @@ struct IntakeTests {
 func status(_ intake: ServiceProcess, _ id: UUID) async throws -> String {
     try await intake.get("/v1/proposals/\(id)", headers: (try await Callers.kazakhFocalPoint)).json(FullProposalReply.self).status
 }
+
+struct AuditReply: Decodable {
+    struct Entry: Decodable {
+        var actor: String
+        var role: String
+        var action: String
+        var resource: String
+        var outcome: Int
+    }
+    var items: [Entry]
+}
+
+@Suite("Audit trail of state-changing requests")
+struct AuditTests {
+    @Test func everyStateChangingRequestIsRecordedWithItsActorAndOutcomeAndOnlyAdminsReadIt() async throws {
+        let intake = try ServiceProcess("coe-intake", isolation: TestEnvironment.uniqueName("au"))
+        try await intake.start()
+        let id = try await submitProposal(intake)
+        let refused = try await intake.request(.POST, "/v1/proposals/\(id)/withdraw", headers: try await Callers.uzbekFocalPoint)
+        #expect(refused.status == .notFound)
+        let anonymous = try await intake.post("/v1/proposals", json: "{}")
+        #expect(anonymous.status == .unauthorized)
+        _ = try await intake.get("/v1/proposals/\(id)", headers: try await Callers.kazakhFocalPoint)  // reads are not audited
+
+        let admin = try await TestTokens.header(role: "admin", sub: "admin-1")
+        let audit = try await intake.get("/v1/audit", headers: admin).json(AuditReply.self)
+        let entries = audit.items.reversed().map { "\($0.actor) \($0.role) \($0.action) \($0.outcome)" }
+        #expect(entries == [
+            "fp-kz focal_point POST /v1/proposals 201",
+            "fp-kz focal_point POST /v1/proposals/{id}/submit 200",
+            "fp-uz focal_point POST /v1/proposals/{id}/withdraw 404",
+            "unauthenticated none POST /v1/proposals 401",
+        ], "\(entries)")
+        #expect(audit.items.first { $0.action.hasSuffix("/submit") }?.resource == "/v1/proposals/\(id)/submit")
+        #expect(try await intake.get("/v1/audit", headers: try await Callers.kazakhFocalPoint).status == .forbidden)
+        #expect(try await intake.stop() == 0)
+    }
+}

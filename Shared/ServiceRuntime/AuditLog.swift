@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import Storage
+
+/// The audit trail of a service: every state-changing request with its actor, action,
+/// resource, outcome and time, in the service's own schema; admins read it at `/v1/audit`.
+public struct AuditLog: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The runtime's own tables (the audit log), applied with every service's migrations.
+    public static func migrations() throws -> [Migration] {
+        guard let directory = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
+            throw StorageError(.missingMigrations, "the runtime migrations are missing from the bundle")
+        }
+        return try Migration.load(set: "runtime", from: directory)
+    }
+
+    /// Records one request. A failure to record is logged, never turned into the client's error.
+    func record(actor: Caller?, action: String, resource: String, outcome: Int, requestID: String) async {
+        do {
+            try await client.query(
+                """
+                INSERT INTO audit_log (actor_sub, actor_role, action, resource, outcome, request_id)
+                VALUES (\(actor?.sub ?? "unauthenticated"), \(actor?.role.rawValue ?? "none"), \(action), \(resource), \(outcome), \(requestID))
+                """,
+                logger: logger)
+        } catch {
+            logger.error("audit record not written", metadata: ["error": "\(String(reflecting: error))", "action": "\(action)"])
+        }
+    }
+
+    public struct Entry: Codable, Sendable {
+        public var at: Date
+        public var actor: String
+        public var role: String
+        public var action: String
+        public var resource: String
+        public var outcome: Int
+        public var requestId: String
+    }
+
+    struct Page: ResponseEncodable {
+        var items: [Entry]
+    }
+
+    /// `GET /v1/audit?limit=&actor=`: admins only.
+    func addRoutes(to group: RouterGroup<ServiceRequestContext>, authenticator: TokenAuthenticator) {
+        group.add(middleware: authenticator)
+        group.get { request, context -> Page in
+            let caller = try context.requireCaller()
+            guard caller.role == .admin else {
+                throw HTTPProblem(.forbidden, type: "forbidden", detail: "Only admins read the audit log.")
+            }
+            let limit = request.uri.queryParameters["limit"].flatMap { Int($0) }.map { min(max($0, 1), 500) } ?? 100
+            let actor = request.uri.queryParameters["actor"].map(String.init)
+            let rows = try await client.query(
+                """
+                SELECT at, actor_sub, actor_role, action, resource, outcome, request_id FROM audit_log
+                WHERE (\(actor)::text IS NULL OR actor_sub = \(actor))
+                ORDER BY seq DESC LIMIT \(limit)
+                """,
+                logger: context.logger)
+            var items: [Entry] = []
+            for try await (at, sub, role, action, resource, outcome, id) in rows.decode((Date, String, String, String, String, Int, String).self) {
+                items.append(Entry(at: at, actor: sub, role: role, action: action, resource: resource, outcome: outcome, requestId: id))
+            }
+            return Page(items: items)
+        }
+    }
+}
