@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TestSupport
+import Yams
+
+/// Runs docs/authorization.md: every row against the real services, and every authenticated
+/// operation of the services' OpenAPI documents must have a row for every role.
+@Suite("The written authorization matrix holds")
+struct AuthorizationMatrixTests {
+    struct Row: CustomStringConvertible {
+        var service: String
+        var operation: String
+        var method: String
+        var path: String
+        var role: String
+        var scope: String
+        var status: UInt
+        var description: String { "\(service) \(operation) \(method) \(path) as \(role)/\(scope) → \(status)" }
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let roles = ["focal_point", "secretariat", "reviewer", "finance", "admin"]
+
+    static func rows() throws -> [Row] {
+        let text = try String(contentsOf: root.appendingPathComponent("docs/authorization.md"), encoding: .utf8)
+        return text.split(separator: "\n").compactMap { line -> Row? in
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count == 6, ["intake", "workflow"].contains(cells[0]), let status = UInt(cells[5]) else { return nil }
+            let request = cells[2].split(separator: " ", maxSplits: 1).map(String.init)
+            return Row(service: cells[0], operation: cells[1], method: request[0], path: request[1], role: cells[3], scope: cells[4], status: status)
+        }
+    }
+
+    /// The operations of a service's spec that need a caller.
+    static func authenticatedOperations(_ service: String) throws -> Set<String> {
+        let text = try String(contentsOf: root.appendingPathComponent("Services/\(service.capitalized)/openapi.yaml"), encoding: .utf8)
+        let spec = try #require(try Yams.load(yaml: text) as? [String: Any])
+        var operations = Set<String>()
+        for (_, item) in spec["paths"] as? [String: Any] ?? [:] {
+            for (method, operation) in item as? [String: Any] ?? [:] where method != "parameters" {
+                let operation = operation as? [String: Any] ?? [:]
+                if let security = operation["security"] as? [Any], security.isEmpty { continue }
+                if let id = operation["operationId"] as? String { operations.insert(id) }
+            }
+        }
+        return operations
+    }
+
+    @Test func everyAuthenticatedOperationHasARowForEveryRole() throws {
+        let rows = try Self.rows()
+        for service in ["intake", "workflow"] {
+            for operation in try Self.authenticatedOperations(service) {
+                let covered = Set(rows.filter { $0.service == service && $0.operation == operation }.map(\.role))
+                #expect(covered == Set(Self.roles), "\(service) \(operation) has no row for \(Set(Self.roles).subtracting(covered).sorted())")
+            }
+        }
+        let known = Set(try Self.authenticatedOperations("intake")).union(try Self.authenticatedOperations("workflow"))
+        for row in rows { #expect(known.contains(row.operation), "\(row.operation) is in the matrix but in no spec") }
+    }
+
+    func token(role: String, scope: String) async throws -> [(String, String)] {
+        switch (role, scope) {
+        case ("focal_point", "own"): try await TestTokens.header(role: role, sub: "fp-kz", country: "KZ")
+        case ("focal_point", _): try await TestTokens.header(role: role, sub: "fp-uz", country: "UZ")
+        case ("secretariat", "own"): try await TestTokens.header(role: role, sub: "sec-ca", region: "CA")
+        case ("secretariat", _): try await TestTokens.header(role: role, sub: "sec-sea", region: "SEA")
+        default: try await TestTokens.header(role: role, sub: "\(role)-1")
+        }
+    }
+
+    @Test func everyRowAnswersAsWritten() async throws {
+        let isolation = TestEnvironment.uniqueName("mx")
+        let intake = try ServiceProcess("coe-intake", isolation: isolation)
+        let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
+        try await workflow.start()
+        try await intake.start()
+        let owner = try await Callers.kazakhFocalPoint
+        let submitted = try await submitProposal(intake)
+        let draft = try await intake.post("/v1/proposals", json: completeProposal, headers: owner).json(FullProposalReply.self).id.uuidString
+        #expect(try await eventually { try await workflow.get("/v1/reviews/\(submitted)", headers: owner).status == .ok })
+
+        for row in try Self.rows() {
+            let changes = row.method != "GET"
+            // A change gets resources of its own, so that rows don't depend on each other.
+            var path = row.path
+            var headers = try await token(role: row.role, scope: row.scope)
+            if path.contains("{submitted}") {
+                path = path.replacingOccurrences(of: "{submitted}", with: changes ? try await submitProposal(intake) : submitted)
+            }
+            if path.contains("{draft}") {
+                let id = changes
+                    ? try await intake.post("/v1/proposals", json: completeProposal, headers: owner).json(FullProposalReply.self).id.uuidString
+                    : draft
+                path = path.replacingOccurrences(of: "{draft}", with: id)
+                if row.method == "PATCH" { headers.append(("If-Match", "\"1\"")) }
+            }
+            let body: String? = switch row.operation {
+            case "createProposal": #"{"title":"A row of the matrix"}"#
+            case "updateProposal": #"{"durationMonths":12}"#
+            default: nil
+            }
+            let service = row.service == "intake" ? intake : workflow
+            let reply = try await service.request(.init(rawValue: row.method), path, json: body, headers: headers)
+            #expect(reply.status.code == row.status, "\(row): \(reply.status.code) \(reply.text)")
+        }
+        #expect(try await intake.stop() == 0)
+        #expect(try await workflow.stop() == 0)
+    }
+}
