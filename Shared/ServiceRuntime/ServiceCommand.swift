@@ -18,6 +18,20 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
 
     public init() {}
 
+    /// Runs a command body; an error leaves with its full description (PostgresNIO's errors
+    /// otherwise print only a generic line), which names no secret: URLs are never in it.
+    static func reporting<R>(_ body: () async throws -> R) async throws -> R {
+        do {
+            return try await body()
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw CommandFailure(description: String(reflecting: error))
+        }
+    }
+
     static func load() throws -> (ServiceConfiguration, Logger) {
         let configuration = try ServiceConfiguration(service: S.name, defaultPort: S.defaultPort)
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
@@ -31,6 +45,10 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
         }
 
         func run() async throws {
+            try await ServiceCommand.reporting { try await serve() }
+        }
+
+        func serve() async throws {
             let (configuration, logger) = try ServiceCommand.load()
             let authentication = AuthenticationConfiguration()
             let authenticator = TokenAuthenticator(keys: try await authentication.verificationKeys(), configuration: authentication)
@@ -77,6 +95,10 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
         }
 
         func run() async throws {
+            try await ServiceCommand.reporting { try await migrate() }
+        }
+
+        func migrate() async throws {
             let (configuration, logger) = try ServiceCommand.load()
             let database = try configuration.database
             let migrator = try Migrator(schema: database.schema, migrations: try MessagingMigrations.load() + AuditLog.migrations() + S.migrations())
@@ -147,4 +169,9 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// A command that failed, with the whole story of why.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
 }

@@ -75,7 +75,15 @@ public struct Migrator: Sendable {
         try await connection.query("BEGIN", logger: logger)
         do {
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("coe.migrate." + schema)))", logger: logger)
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: logger)
+            // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists;
+            // a least-privilege role owns its schema already and has no such right.
+            var exists = false
+            for try await _ in try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger) {
+                exists = true
+            }
+            if !exists {
+                try await connection.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
+            }
             try await connection.query("SET LOCAL search_path TO \(unescaped: schema)", logger: logger)
             try await connection.query(
                 """
