@@ -75,6 +75,8 @@ public enum ServiceApplication {
 
         var app = Application(
             router: router,
+            // An idle keep-alive connection is closed after a minute; bodies are capped by the context (1 MiB).
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "coe-\(S.name)"),
             services: services,
             logger: logger)
