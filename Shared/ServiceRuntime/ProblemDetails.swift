@@ -114,6 +114,13 @@ public struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddlewar
         } catch let error as any HTTPResponseError where error.status.code < 500 {
             let problem = ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, instance: request.uri.path)
             return try HTTPProblem.response(problem)
+        } catch where DatabaseFailure.sqlState(error) == "57014" || DatabaseFailure.isTransient(error) {
+            // The database took too long (statement_timeout) or is away: try again later, not a bug of the client.
+            context.logger.warning("request gave up on the database", metadata: ["error": "\(String(reflecting: error))"])
+            let problem = ProblemDetails(
+                type: "https://coe-workflows.eu/problems/unavailable", title: "Service Unavailable", status: 503,
+                detail: "The service could not finish in time; retry in a moment. Request id \(context.id).", instance: request.uri.path)
+            return try HTTPProblem.response(problem, headers: [.retryAfter: "5"])
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             let problem = ProblemDetails(

@@ -47,6 +47,7 @@ public struct ServiceConfiguration: Sendable {
         self.databaseURL = value("COE_DATABASE_URL", Self.defaultDatabaseURL)
         self.databaseSchema = value("COE_DATABASE_SCHEMA", service)
         self.databaseMaxConnections = integer("COE_DATABASE_MAX_CONNECTIONS", 20, in: 2...500)
+        self.statementTimeoutSeconds = integer("COE_DATABASE_STATEMENT_TIMEOUT", 15, in: 1...3600)
         let amqp = value("COE_AMQP_URL", Self.defaultAMQPURL)
         do {
             self.amqpURL = try AMQPURL(amqp)
@@ -85,8 +86,15 @@ public struct ServiceConfiguration: Sendable {
         }
     }
 
+    /// PostgreSQL cancels a statement running longer than this (`COE_DATABASE_STATEMENT_TIMEOUT`, seconds).
+    public var statementTimeoutSeconds: Int = 15
+
     public var database: DatabaseConfiguration {
-        get throws { try DatabaseConfiguration(url: databaseURL, schema: databaseSchema, maximumConnections: databaseMaxConnections) }
+        get throws {
+            var database = try DatabaseConfiguration(url: databaseURL, schema: databaseSchema, maximumConnections: databaseMaxConnections)
+            database.statementTimeout = .seconds(statementTimeoutSeconds)
+            return database
+        }
     }
 
     public func topology(consuming events: [String]) -> MessagingTopology {

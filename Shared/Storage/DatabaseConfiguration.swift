@@ -11,6 +11,8 @@ public struct DatabaseConfiguration: Sendable {
     /// The schema the service owns; every connection of the service uses it as its search path.
     public var schema: String
     public var maximumConnections: Int
+    /// PostgreSQL cancels a statement that runs longer (a request's deadline for its database work).
+    public var statementTimeout: Duration = .seconds(15)
 
     public init(url: String, schema: String, maximumConnections: Int = 20) throws {
         guard let components = URLComponents(string: url),
@@ -47,15 +49,25 @@ public struct DatabaseConfiguration: Sendable {
     public func connect(logger: Logger) async throws -> PostgresConnection {
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: .disable)
-        configuration.options.additionalStartupParameters = [("search_path", schema), ("application_name", "coe-\(schema)")]
+        configuration.options.additionalStartupParameters = startupParameters
         return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+    }
+
+    /// Every connection works in ``schema``, and gives up on a statement after ``statementTimeout``
+    /// and on a transaction left idle for a minute.
+    var startupParameters: [(String, String)] {
+        let milliseconds = statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
+        return [
+            ("search_path", schema), ("application_name", "coe-\(schema)"),
+            ("statement_timeout", "\(milliseconds)"), ("idle_in_transaction_session_timeout", "60000"),
+        ]
     }
 
     /// A pooled client whose connections all work in ``schema``.
     public func makeClient(logger: Logger) -> PostgresClient {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: .disable)
-        configuration.options.additionalStartupParameters = [("search_path", schema), ("application_name", "coe-\(schema)")]
+        configuration.options.additionalStartupParameters = startupParameters
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         return PostgresClient(configuration: configuration, backgroundLogger: logger)

@@ -387,6 +387,11 @@ struct AuditTests {
     @Test func everyStateChangingRequestIsRecordedWithItsActorAndOutcomeAndOnlyAdminsReadIt() async throws {
         let intake = try ServiceProcess("coe-intake", isolation: TestEnvironment.uniqueName("au"))
         try await intake.start()
+        let draft = try await intake.post("/v1/proposals", json: #"{"title":"Audited draft"}"#, headers: try await Callers.kazakhFocalPoint)
+        let draftID = try draft.json(FullProposalReply.self).id.uuidString
+        let patched = try await intake.request(
+            .PATCH, "/v1/proposals/\(draftID)", json: #"{"durationMonths":6}"#, headers: try await Callers.kazakhFocalPoint + [("If-Match", "\"1\"")])
+        #expect(patched.status == .ok)
         let id = try await submitProposal(intake)
         let refused = try await intake.request(.POST, "/v1/proposals/\(id)/withdraw", headers: try await Callers.uzbekFocalPoint)
         #expect(refused.status == .notFound)
@@ -398,6 +403,8 @@ struct AuditTests {
         let audit = try await intake.get("/v1/audit", headers: admin).json(AuditReply.self)
         let entries = audit.items.reversed().map { "\($0.actor) \($0.role) \($0.action) \($0.outcome)" }
         #expect(entries == [
+            "fp-kz focal_point POST /v1/proposals 201",
+            "fp-kz focal_point PATCH /v1/proposals/{id} 200",
             "fp-kz focal_point POST /v1/proposals 201",
             "fp-kz focal_point POST /v1/proposals/{id}/submit 200",
             "fp-uz focal_point POST /v1/proposals/{id}/withdraw 404",
