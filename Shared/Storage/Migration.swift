@@ -48,15 +48,8 @@ public struct Migrator: Sendable {
         self.migrations = migrations
     }
 
-    /// Applies what is missing in one transaction under an advisory lock; returns the migrations applied.
-    @discardableResult
-    public func migrate(client: PostgresClient, logger: Logger) async throws -> [Migration] {
-        try await client.withConnection { connection in
-            try await migrate(connection: connection, logger: logger)
-        }
-    }
-
-    /// Applies what is missing over a connection of its own, then closes it.
+    /// Applies what is missing, in one transaction under an advisory lock, over a connection
+    /// of its own (not the pool: it runs before the pool does); returns the migrations applied.
     @discardableResult
     public func migrate(database: DatabaseConfiguration, logger: Logger) async throws -> [Migration] {
         let connection = try await database.connect(logger: logger)

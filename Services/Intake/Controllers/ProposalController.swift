@@ -81,7 +81,7 @@ struct ProposalController: Sendable {
                 changedFields: proposal.content.changedFields(since: before), on: connection)
             return saved
         }
-        return try respond(proposal, status: .ok, context: context)
+        return try respond(proposal, status: .ok)
     }
 
     /// Submits a draft, or resubmits after a revision request: the revision grows and
@@ -150,7 +150,7 @@ struct ProposalController: Sendable {
             return saved
         }
         relay.wake()
-        return try respond(proposal, status: .ok, context: context)
+        return try respond(proposal, status: .ok)
     }
 
     // MARK: Read
@@ -160,7 +160,7 @@ struct ProposalController: Sendable {
         if let ifNoneMatch = request.headers[.ifNoneMatch], ifNoneMatch == proposal.etag {
             return Response(status: .notModified, headers: [.eTag: proposal.etag])
         }
-        return try respond(proposal, status: .ok, context: context)
+        return try respond(proposal, status: .ok)
     }
 
     struct Page: ResponseEncodable {
@@ -311,7 +311,7 @@ struct ProposalController: Sendable {
         return Response(status: .init(code: stored.0), headers: headers, body: .init(byteBuffer: ByteBuffer(string: stored.1)))
     }
 
-    private func respond(_ proposal: Proposal, status: HTTPResponse.Status, context: ServiceRequestContext) throws -> Response {
+    private func respond(_ proposal: Proposal, status: HTTPResponse.Status) throws -> Response {
         Response(
             status: status, headers: [.contentType: "application/json", .eTag: proposal.etag],
             body: .init(byteBuffer: ByteBuffer(bytes: try Self.encoder.encode(proposal))))
