@@ -41,7 +41,7 @@ struct AMQPConnectionTests {
                 return received
             }
             #expect(received == Array(0..<count))
-            let drained = try await eventually(timeout: .seconds(5)) { try await publisher.inspect(queue: queue)?.messages == 0 }
+            let drained = try await eventually(timeout: .seconds(30)) { try await publisher.inspect(queue: queue)?.messages == 0 }
             let left = try await publisher.inspect(queue: queue)
             #expect(drained, "left: \(String(describing: left))")
         }
@@ -72,7 +72,7 @@ struct AMQPConnectionTests {
             try await publisher.publish([AMQPMessage(exchange: TestEnvironment.uniqueName("missing"), routingKey: "k", body: [1])])
         }
         // The broker closed the channel (404); the client reconnects and publishing works again.
-        let recovered = try await eventually(timeout: .seconds(15)) {
+        let recovered = try await eventually(timeout: .seconds(60)) {
             do {
                 try await publisher.publish([AMQPMessage(exchange: "", routingKey: queue, body: [2])])
                 return true

@@ -15,7 +15,6 @@ struct DatabaseFaultTests {
                 consumes: [EventType.proposalSubmitted.rawValue], retryDelays: [.milliseconds(100), .milliseconds(100)])
             let harness = try MessagingHarness(client: client, schema: schema, topology: topology, handlers: [recordingHandler()])
             try await harness.run {
-                #expect(await eventually { harness.consumerConnection.isConnected && harness.publisher.isConnected })
                 let before = (0..<100).map { _ in testEvent() }
                 for event in before { try await publishDirectly(event, to: harness.publisher, exchange: topology.exchange) }
                 #expect(try await eventually { try await count(client, "SELECT count(*) FROM received") == 100 })

@@ -53,7 +53,7 @@ struct ThinSliceTests {
         #expect(proposal.requestedBudget == "1250000.00")
         #expect(proposal.reference?.hasPrefix("CBRN-") == true)
 
-        let opened = try await eventually(timeout: .seconds(15)) {
+        let opened = try await eventually(timeout: .seconds(60)) {
             try await workflow.get("/v1/reviews/\(id)", headers: try await Callers.kazakhFocalPoint).status == .ok
         }
         #expect(opened, "workflow log:\n\(workflow.tail())")
@@ -73,7 +73,7 @@ struct ThinSliceTests {
         let metrics = try await intake.get("/metrics").text
         #expect(metrics.contains("coe_messages_published_total"))
         // The counter moves right after the ack, a moment after the case is visible.
-        let counted = try await eventually(timeout: .seconds(5)) {
+        let counted = try await eventually(timeout: .seconds(30)) {
             try await workflow.get("/metrics").text
                 .contains(#"coe_messages_consumed_total{service="\#(isolation).workflow",type="proposal.submitted",outcome="handled"} 1"#)
         }

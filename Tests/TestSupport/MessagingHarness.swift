@@ -39,8 +39,14 @@ public struct MessagingHarness: Sendable {
     }
 
     /// Runs everything while `body` runs, then shuts down gracefully.
+    ///
+    /// `body` starts once every connection is up. Until the consumer connection has declared
+    /// the service's queue and bindings, the exchange routes its events to the unrouted queue,
+    /// as it would for a service that was never deployed: a test that wrote to the outbox
+    /// before that would lose its events to a race (on a slow machine, it did).
     public func run<Result: Sendable>(
         alongside additionalServices: [any Service] = [],
+        connectTimeout: Duration = .seconds(60),
         _ body: @Sendable () async throws -> Result
     ) async throws -> Result {
         let group = ServiceGroup(
@@ -48,9 +54,17 @@ public struct MessagingHarness: Sendable {
                 services: [publisher, consumerConnection] + additionalServices + [relay, consumer],
                 gracefulShutdownSignals: [],
                 logger: TestEnvironment.logger))
+        let connections = [publisher, consumerConnection] + additionalServices.compactMap { $0 as? AMQPConnection }
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {
+                let connected = await eventually(timeout: connectTimeout, every: .milliseconds(20)) {
+                    connections.allSatisfy(\.isConnected)
+                }
+                guard connected else {
+                    let down = connections.filter { !$0.isConnected }.map(\.configuration.name)
+                    throw HarnessError(message: "not connected to the broker after \(connectTimeout): \(down)")
+                }
                 let result = try await body()
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
@@ -62,6 +76,11 @@ public struct MessagingHarness: Sendable {
             }
         }
     }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
 
 /// A test event: a proposal submission whose subject is the proposal.

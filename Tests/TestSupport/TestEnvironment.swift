@@ -77,7 +77,7 @@ public func withTestDatabase<Result: Sendable>(
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
 public func eventually(
-    timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
+    timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(50),
     _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
