@@ -25,8 +25,8 @@ struct WorkflowService: ServiceDefinition {
 
     static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies) {
         ReviewController(
-            repository: ReviewCaseRepository(client: dependencies.client, logger: dependencies.logger),
-            authenticator: dependencies.authenticator)
+            client: dependencies.client, repository: ReviewCaseRepository(logger: dependencies.logger),
+            relay: dependencies.relay, authenticator: dependencies.authenticator, logger: dependencies.logger)
             .addRoutes(to: router.group("reviews"))
     }
 }

@@ -135,3 +135,41 @@ public struct ProposalRejected: EventPayload, Equatable {
         self.reasons = reasons
     }
 }
+
+/// `review.assigned` v1: a secretariat assigned a reviewer to the technical assessment of a proposal.
+public struct ReviewAssigned: EventPayload, Equatable {
+    public static let eventType = EventType.reviewAssigned
+    public static let version = 1
+
+    public struct Reviewer: Codable, Sendable, Equatable {
+        /// The reviewer's subject (the `sub` of their token).
+        public var sub: String
+        public var name: String
+        public var email: String?
+
+        public init(sub: String, name: String, email: String?) {
+            self.sub = sub
+            self.name = name
+            self.email = email
+        }
+    }
+
+    public var proposalId: UUID
+    public var caseId: UUID
+    public var reference: String
+    public var title: String
+    public var region: String
+    /// The revision of the proposal under review.
+    public var revision: Int
+    public var reviewer: Reviewer
+
+    public init(proposalId: UUID, caseId: UUID, reference: String, title: String, region: String, revision: Int, reviewer: Reviewer) {
+        self.proposalId = proposalId
+        self.caseId = caseId
+        self.reference = reference
+        self.title = title
+        self.region = region
+        self.revision = revision
+        self.reviewer = reviewer
+    }
+}

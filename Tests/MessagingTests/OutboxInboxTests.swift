@@ -69,7 +69,7 @@ struct OutboxInboxTests {
                 configuration: .init(batchSize: 100), logger: TestEnvironment.logger)
 
             let subjects = (0..<40).map { _ in UUID() }
-            let revisions = 25
+            let revisions = 50
             try await harness.run(alongside: [secondPublisher, secondRelay]) {
                 // Four writers at once, each owning some subjects and writing their revisions in order.
                 try await withThrowingTaskGroup(of: Void.self) { group in

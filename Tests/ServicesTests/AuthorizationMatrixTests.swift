@@ -64,6 +64,8 @@ struct AuthorizationMatrixTests {
         case ("focal_point", _): try await TestTokens.header(role: role, sub: "fp-uz", country: "UZ")
         case ("secretariat", "own"): try await TestTokens.header(role: role, sub: "sec-ca", region: "CA")
         case ("secretariat", _): try await TestTokens.header(role: role, sub: "sec-sea", region: "SEA")
+        case ("reviewer", "own"): try await TestTokens.header(role: role, sub: "rev-assigned")
+        case ("reviewer", "other"): try await TestTokens.header(role: role, sub: "rev-other")
         default: try await TestTokens.header(role: role, sub: "\(role)-1")
         }
     }
@@ -77,7 +79,15 @@ struct AuthorizationMatrixTests {
         let owner = try await Callers.kazakhFocalPoint
         let submitted = try await submitProposal(intake)
         let draft = try await intake.post("/v1/proposals", json: completeProposal, headers: owner).json(FullProposalReply.self).id.uuidString
-        #expect(try await eventually { try await workflow.get("/v1/reviews/\(submitted)", headers: owner).status == .ok })
+        let secretariat = try await Callers.centralAsiaSecretariat
+        /// Waits for a submitted proposal's case and puts `rev-assigned` on it.
+        func reviewCaseWithReviewer(_ id: String) async throws {
+            #expect(try await eventually { try await workflow.get("/v1/reviews/\(id)", headers: owner).status == .ok })
+            let assigned = try await workflow.post(
+                "/v1/reviews/\(id)/assignments", json: #"{"reviewer":"rev-assigned","name":"Assigned Reviewer","country":"FR"}"#, headers: secretariat)
+            #expect(assigned.status == .created, "\(assigned.text)")
+        }
+        try await reviewCaseWithReviewer(submitted)
 
         for row in try Self.rows() {
             let changes = row.method != "GET"
@@ -85,7 +95,12 @@ struct AuthorizationMatrixTests {
             var path = row.path
             var headers = try await token(role: row.role, scope: row.scope)
             if path.contains("{submitted}") {
-                path = path.replacingOccurrences(of: "{submitted}", with: changes ? try await submitProposal(intake) : submitted)
+                var id = submitted
+                if changes {
+                    id = try await submitProposal(intake)
+                    if row.service == "workflow" { try await reviewCaseWithReviewer(id) }
+                }
+                path = path.replacingOccurrences(of: "{submitted}", with: id)
             }
             if path.contains("{draft}") {
                 let id = changes
@@ -97,6 +112,7 @@ struct AuthorizationMatrixTests {
             let body: String? = switch row.operation {
             case "createProposal": #"{"title":"A row of the matrix"}"#
             case "updateProposal": #"{"durationMonths":12}"#
+            case "assignReviewer": reviewerJSON
             default: nil
             }
             let service = row.service == "intake" ? intake : workflow

@@ -269,14 +269,7 @@ struct IntakeTests {
     @Test func publishedEventsHaveTheDocumentedShape() async throws {
         let isolation = TestEnvironment.uniqueName("in")
         let intake = try ServiceProcess("coe-intake", isolation: isolation)
-        let queue = "\(isolation).spy"
-        let spy = AMQPConnection(
-            configuration: .init(
-                url: try TestEnvironment.amqpURL(), name: "spy",
-                topology: MessagingTopology(exchange: "\(isolation).events", service: isolation).publisherTopology
-                    + AMQPTopology(queues: [.quorum(queue)], bindings: [.init(queue: queue, exchange: "\(isolation).events", routingKey: "proposal.*")]),
-                consumeQueue: queue),
-            logger: TestEnvironment.logger)
+        let spy = try eventSpy(isolation: isolation, pattern: "proposal.*")
         try await withRunning(spy) {
             #expect(await eventually { spy.isConnected })
             try await intake.start()

@@ -103,3 +103,17 @@ public func publishDirectly<P>(_ envelope: EventEnvelope<P>, to connection: AMQP
                 headers: ["x-coe-subject": .string(envelope.metadata.subject)]))
     ])
 }
+
+/// A connection that receives a copy of every event of a service process's isolation (its
+/// `<isolation>.events` exchange) whose routing key matches `pattern`, on a queue of its own.
+public func eventSpy(isolation: String, pattern: String) throws -> AMQPConnection {
+    let exchange = "\(isolation).events"
+    let queue = "\(isolation).spy"
+    return AMQPConnection(
+        configuration: .init(
+            url: try TestEnvironment.amqpURL(), name: "spy",
+            topology: MessagingTopology(exchange: exchange, service: isolation).publisherTopology
+                + AMQPTopology(queues: [.quorum(queue)], bindings: [.init(queue: queue, exchange: exchange, routingKey: pattern)]),
+            consumeQueue: queue),
+        logger: TestEnvironment.logger)
+}

@@ -163,44 +163,19 @@ struct ProposalController: Sendable {
         return try respond(proposal, status: .ok)
     }
 
-    struct Page: ResponseEncodable {
-        var items: [Proposal]
-        var nextCursor: String?
-    }
-
     /// `?status=&region=&country=&category=&q=&limit=&cursor=`, newest first, only what the caller may see.
-    @Sendable func list(request: Request, context: ServiceRequestContext) async throws -> Page {
+    @Sendable func list(request: Request, context: ServiceRequestContext) async throws -> ListPage<Proposal> {
         let access = ProposalAccess(caller: try context.requireCaller())
-        let query = request.uri.queryParameters
-        var problems: [FieldProblem] = []
-        let known: Set<String> = ["status", "region", "country", "category", "q", "limit", "cursor"]
-        for (name, _) in query where !known.contains(String(name)) {
-            problems.append(FieldProblem(field: String(name), problem: "is not a filter; use \(known.sorted().joined(separator: ", "))"))
-        }
-        let status = query["status"].map(String.init)
-        if let status, ProposalStatus(rawValue: status) == nil {
-            problems.append(FieldProblem(field: "status", problem: "must be one of \(ProposalStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
-        }
-        var limit = 20
-        if let text = query["limit"] {
-            if let value = Int(text), (1...100).contains(value) { limit = value } else {
-                problems.append(FieldProblem(field: "limit", problem: "must be a whole number from 1 to 100"))
-            }
-        }
-        var after: (String, UUID)?
-        if let cursor = query["cursor"] {
-            if let decoded = Self.decodeCursor(String(cursor)) { after = decoded } else {
-                problems.append(FieldProblem(field: "cursor", problem: "is not a cursor this API returned"))
-            }
-        }
-        guard problems.isEmpty else { throw HTTPProblem.validation(problems) }
+        var query = ListParameters(request, filters: ["status", "region", "country", "category", "q"])
+        query.require("status", oneOf: ProposalStatus.allCases.map(\.rawValue))
+        try query.validate()
         let filter = ProposalRepository.Filter(
-            status: status, region: query["region"].map(String.init), country: query["country"].map(String.init),
-            category: query["category"].map(String.init), text: query["q"].map(String.init), limit: limit, after: after)
-        let page = try await client.withConnection { connection in
+            status: query.filters["status"], region: query.filters["region"], country: query.filters["country"],
+            category: query.filters["category"], text: query.filters["q"], limit: query.limit, after: query.after)
+        let rows = try await client.withConnection { connection in
             try await repository.list(filter, scope: access.scope, on: connection)
         }
-        return Page(items: page.items, nextCursor: page.next.map(Self.encodeCursor))
+        return ListPage(rows: rows, limit: query.limit)
     }
 
     struct HistoryPage: ResponseEncodable {
@@ -342,17 +317,6 @@ struct ProposalController: Sendable {
             durationMonths: content.durationMonths, summary: content.summary, objectives: content.objectives,
             cbrnAreas: content.cbrnAreas, implementingPartners: content.implementingPartners.map { .init(name: $0.name, country: $0.country, role: $0.role) },
             contactName: content.contact?.name, contactEmail: content.contact?.email)
-    }
-
-    static func encodeCursor(_ cursor: (String, UUID)) -> String {
-        Data("\(cursor.0)|\(cursor.1.uuidString)".utf8).base64EncodedString()
-    }
-
-    static func decodeCursor(_ text: String) -> (String, UUID)? {
-        guard let data = Data(base64Encoded: text) else { return nil }
-        let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
-        guard parts.count == 2, let id = UUID(uuidString: String(parts[1])) else { return nil }
-        return (String(parts[0]), id)
     }
 }
 

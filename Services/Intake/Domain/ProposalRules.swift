@@ -71,7 +71,7 @@ struct ProposalRules: Sendable {
         }
         if let contact = content.contact {
             if contact.name.trimmed.isEmpty { add("contact.name", "is required") }
-            if !Self.looksLikeEmail(contact.email) { add("contact.email", "must be an e-mail address") }
+            if !EmailAddress.isPlausible(contact.email) { add("contact.email", "must be an e-mail address") }
         }
         return problems
     }
@@ -95,10 +95,6 @@ struct ProposalRules: Sendable {
         return problems
     }
 
-    static func looksLikeEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !text.contains(" ") && text.count <= 254
-    }
 }
 
 extension String {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Messaging
 import PostgresNIO
+import ServiceRuntime
 import Storage
 
 /// Proposals, their revisions and history in the intake schema. Every method takes the
@@ -131,12 +132,12 @@ struct ProposalRepository: Sendable {
         var category: String?
         var text: String?
         var limit: Int
-        var after: (createdAt: String, id: UUID)?
+        var after: ListParameters.Cursor?
     }
 
-    /// A page of proposals in the caller's scope, newest first; the cursor is where the next page starts.
-    func list(_ filter: Filter, scope: ProposalAccess.Scope, on connection: PostgresConnection) async throws -> (items: [Proposal], next: (String, UUID)?) {
-        let afterTime = filter.after?.createdAt
+    /// Up to `limit + 1` proposals in the caller's scope, newest first, each with its cursor.
+    func list(_ filter: Filter, scope: ProposalAccess.Scope, on connection: PostgresConnection) async throws -> [(Proposal, ListParameters.Cursor)] {
+        let afterTime = filter.after?.time
         let afterID = filter.after?.id
         let pattern = filter.text.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
         let rows = try await connection.query(
@@ -155,17 +156,13 @@ struct ProposalRepository: Sendable {
             LIMIT \(filter.limit + 1)
             """,
             logger: logger)
-        var items: [(Proposal, String)] = []
+        var items: [(Proposal, ListParameters.Cursor)] = []
         for try await row in rows {
+            let proposal = try Self.proposal(from: row)
             let createdText = try row.makeRandomAccess()[24].decode(String.self, context: .default)
-            items.append((try Self.proposal(from: row), createdText))
+            items.append((proposal, ListParameters.Cursor(time: createdText, id: proposal.id)))
         }
-        var next: (String, UUID)?
-        if items.count > filter.limit {
-            items.removeLast()
-            if let last = items.last { next = (last.1, last.0.id) }
-        }
-        return (items.map(\.0), next)
+        return items
     }
 
     // MARK: Decoding

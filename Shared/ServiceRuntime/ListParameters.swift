@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+
+/// The query of a paginated list: its filters, `limit` and `cursor`, with every problem named.
+///
+/// Lists are keyset-paginated, newest first: a cursor is the (timestamp, id) of the last item
+/// of the previous page, opaque to clients. Unknown parameters are errors, not ignored, so
+/// a misspelt filter can't silently widen a list.
+///
+/// ```swift
+/// var list = ListParameters(request, filters: ["status", "region"])
+/// if let status = list.filters["status"], Status(rawValue: status) == nil { list.problem("status", "must be …") }
+/// try list.validate()
+/// ```
+public struct ListParameters: Sendable {
+    /// Where the previous page ended.
+    public struct Cursor: Sendable, Equatable {
+        /// The item's timestamp as PostgreSQL printed it (`created_at::text`): exact to the microsecond.
+        public var time: String
+        public var id: UUID
+
+        public init(time: String, id: UUID) {
+            self.time = time
+            self.id = id
+        }
+
+        /// base64url without padding: safe in a query string as it is.
+        public var encoded: String {
+            Data("\(time)|\(id.uuidString)".utf8).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+
+        public init?(encoded text: String) {
+            var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+            guard let data = Data(base64Encoded: base64) else { return nil }
+            let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
+            guard parts.count == 2, let id = UUID(uuidString: String(parts[1])) else { return nil }
+            self.init(time: String(parts[0]), id: id)
+        }
+    }
+
+    public var filters: [String: String] = [:]
+    public var limit: Int
+    public var after: Cursor?
+    public private(set) var problems: [FieldProblem] = []
+
+    public init(_ request: Request, filters known: Set<String>, defaultLimit: Int = 20, maximumLimit: Int = 100) {
+        let query = request.uri.queryParameters
+        limit = defaultLimit
+        let names = known.union(["limit", "cursor"])
+        for (name, value) in query {
+            let name = String(name)
+            guard names.contains(name) else {
+                problem(name, "is not a parameter of this list; use \(names.sorted().joined(separator: ", "))")
+                continue
+            }
+            if known.contains(name) { filters[name] = String(value) }
+        }
+        if let text = query["limit"] {
+            if let value = Int(text), (1...maximumLimit).contains(value) {
+                limit = value
+            } else {
+                problem("limit", "must be a whole number from 1 to \(maximumLimit)")
+            }
+        }
+        if let text = query["cursor"] {
+            if let cursor = Cursor(encoded: String(text)) {
+                after = cursor
+            } else {
+                problem("cursor", "is not a cursor this API returned")
+            }
+        }
+    }
+
+    public mutating func problem(_ field: String, _ problem: String) {
+        problems.append(FieldProblem(field: field, problem: problem))
+    }
+
+    /// Checks a filter's value against the values it may take.
+    public mutating func require(_ filter: String, oneOf allowed: [String]) {
+        if let value = filters[filter], !allowed.contains(value) {
+            problem(filter, "must be one of \(allowed.joined(separator: ", "))")
+        }
+    }
+
+    /// Throws one 422 naming every problem found.
+    public func validate() throws {
+        guard problems.isEmpty else { throw HTTPProblem.validation(problems) }
+    }
+}
+
+/// One page of a list and the cursor of the next, if there is one.
+public struct ListPage<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
+    /// Builds the page from up to `limit + 1` rows, each with its cursor: the extra row only says there is more.
+    public init(rows: [(Item, ListParameters.Cursor)], limit: Int) {
+        let page = rows.prefix(limit)
+        items = page.map(\.0)
+        nextCursor = rows.count > limit ? page.last?.1.encoded : nil
+    }
+}

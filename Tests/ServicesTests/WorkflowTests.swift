@@ -1,0 +1,189 @@
+import AMQP
+import Events
+import Foundation
+import Messaging
+import Testing
+import TestSupport
+
+/// A review case as the API returns it, with its reviewers.
+struct CaseReply: Decodable {
+    struct Assignment: Decodable, Equatable {
+        var reviewer: String
+        var name: String
+        var email: String?
+        var country: String
+        var assignedBy: String
+    }
+    struct Entry: Decodable {
+        var action: String
+        var actor: EventActor
+        var detail: String
+    }
+    var proposalId: UUID
+    var region: String
+    var stage: String
+    var assignments: [Assignment]
+    var history: [Entry]
+}
+
+struct CasePageReply: Decodable {
+    var items: [CaseReply]
+    var nextCursor: String?
+}
+
+@Suite("Workflow: review cases and the reviewers assigned to them")
+struct WorkflowTests {
+    /// Runs intake and workflow of one isolation, with a spy queue on `review.*`.
+    func withServices(_ body: (ServiceProcess, ServiceProcess, AMQPConnection) async throws -> Void) async throws {
+        let isolation = TestEnvironment.uniqueName("wf")
+        let intake = try ServiceProcess("coe-intake", isolation: isolation)
+        let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
+        let spy = try eventSpy(isolation: isolation, pattern: "review.*")
+        try await withRunning(spy) {
+            #expect(await eventually { spy.isConnected })
+            try await workflow.start()
+            try await intake.start()
+            try await body(intake, workflow, spy)
+        }
+        #expect(try await intake.stop() == 0, "\(intake.tail())")
+        #expect(try await workflow.stop() == 0, "\(workflow.tail())")
+    }
+
+    func openCase(_ intake: ServiceProcess, _ workflow: ServiceProcess, json: String = completeProposal) async throws -> String {
+        let id = try await submitProposal(intake, json: json)
+        let opened = try await eventually { try await workflow.get("/v1/reviews/\(id)", headers: try await Callers.centralAsiaSecretariat).status == .ok }
+        #expect(opened, "workflow log:\n\(workflow.tail())")
+        return id
+    }
+
+    static var assignedReviewer: [(String, String)] { get async throws { try await TestTokens.header(role: "reviewer", sub: "rev-fr") } }
+    static var otherReviewer: [(String, String)] { get async throws { try await TestTokens.header(role: "reviewer", sub: "rev-de") } }
+
+    @Test func aSecretariatAssignsAReviewerWhoThenSeesTheCaseAndOthersDoNot() async throws {
+        try await withServices { intake, workflow, spy in
+            let id = try await openCase(intake, workflow)
+            let secretariat = try await Callers.centralAsiaSecretariat
+            // Before the assignment the reviewer sees nothing of it.
+            #expect(try await workflow.get("/v1/reviews/\(id)", headers: try await Self.assignedReviewer).status == .notFound)
+
+            let assigned = try await workflow.post("/v1/reviews/\(id)/assignments", json: reviewerJSON, headers: secretariat)
+            #expect(assigned.status == .created, "\(assigned.text)")
+            let afterAssign = try assigned.json(CaseReply.self)
+            #expect(afterAssign.assignments == [.init(reviewer: "rev-fr", name: "Camille Laurent", email: "camille.laurent@example.fr", country: "FR", assignedBy: "sec-ca")])
+
+            // Assigning again changes nothing: 200, still one assignment, one history step, one event.
+            let again = try await workflow.post("/v1/reviews/\(id)/assignments", json: reviewerJSON, headers: secretariat)
+            #expect(again.status == .ok)
+            #expect(try again.json(CaseReply.self).assignments.count == 1)
+
+            // The reviewer sees the case, alone in their list; another reviewer sees neither.
+            let seen = try await workflow.get("/v1/reviews/\(id)", headers: try await Self.assignedReviewer)
+            #expect(seen.status == .ok)
+            let mine = try await workflow.get("/v1/reviews", headers: try await Self.assignedReviewer).json(CasePageReply.self)
+            #expect(mine.items.map(\.proposalId.uuidString) == [id])
+            #expect(try await workflow.get("/v1/reviews/\(id)", headers: try await Self.otherReviewer).status == .notFound)
+            #expect(try await workflow.get("/v1/reviews", headers: try await Self.otherReviewer).json(CasePageReply.self).items.isEmpty)
+
+            // review.assigned reached the broker once, with the documented shape and the actor.
+            var events: [EventEnvelope<ReviewAssigned>] = []
+            for await delivery in spy.deliveries {
+                spy.ack(delivery)
+                #expect(delivery.properties.type == "review.assigned")
+                #expect(delivery.properties.headers["x-coe-subject"]?.stringValue == id)
+                events.append(try EventCoding.decoder().decode(EventEnvelope<ReviewAssigned>.self, from: Data(delivery.body)))
+                break
+            }
+            let event = try #require(events.first)
+            #expect(event.metadata.source == "workflow")
+            #expect(event.metadata.actor == EventActor(sub: "sec-ca", role: "secretariat"))
+            #expect(event.data.proposalId.uuidString == id)
+            #expect(event.data.region == "CA")
+            #expect(event.data.revision == 1)
+            #expect(event.data.reviewer == .init(sub: "rev-fr", name: "Camille Laurent", email: "camille.laurent@example.fr"))
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await spy.inspect(queue: spy.configuration.consumeQueue!)?.messages == 0, "a second review.assigned was published")
+
+            // Unassigned: the reviewer loses the case; the history keeps both steps, with who did them.
+            #expect(try await workflow.request(.DELETE, "/v1/reviews/\(id)/assignments/rev-fr", headers: secretariat).status == .noContent)
+            #expect(try await workflow.get("/v1/reviews/\(id)", headers: try await Self.assignedReviewer).status == .notFound)
+            #expect(try await workflow.request(.DELETE, "/v1/reviews/\(id)/assignments/rev-fr", headers: secretariat).status == .notFound)
+            let reviewCase = try await workflow.get("/v1/reviews/\(id)", headers: secretariat).json(CaseReply.self)
+            #expect(reviewCase.assignments.isEmpty)
+            #expect(reviewCase.history.map(\.action) == ["opened", "reviewer_assigned", "reviewer_unassigned"])
+            #expect(reviewCase.history.last?.actor == EventActor(sub: "sec-ca", role: "secretariat"))
+        }
+    }
+
+    @Test func assignmentsNameEveryProblemAndRefuseConflictsOfInterest() async throws {
+        try await withServices { intake, workflow, _ in
+            let id = try await openCase(intake, workflow)
+            let secretariat = try await Callers.centralAsiaSecretariat
+            let path = "/v1/reviews/\(id)/assignments"
+
+            let many = try await workflow.post(path, json: #"{"name":"","email":"not-mail","country":"fra","role":"lead"}"#, headers: secretariat)
+            #expect(many.status.code == 422)
+            let fields = Set(try many.json(ProblemReply.self).errors?.map(\.field) ?? [])
+            #expect(fields == ["reviewer", "name", "email", "country", "role"], "\(many.text)")
+
+            let wrongTypes = try await workflow.post(path, json: #"{"reviewer":7,"name":["x"],"country":null}"#, headers: secretariat)
+            #expect(wrongTypes.status.code == 422)
+            #expect(Set(try wrongTypes.json(ProblemReply.self).errors?.map(\.field) ?? []) == ["reviewer", "name", "country"], "\(wrongTypes.text)")
+
+            #expect(try await workflow.post(path, json: #"{"reviewer":"x""#, headers: secretariat).status == .badRequest)
+            #expect(try await workflow.post(path, json: "[]", headers: secretariat).status.code == 422)
+
+            // The proposal involves KZ (lead), UZ and KG: their nationals don't review it.
+            for country in ["KZ", "UZ", "KG"] {
+                let conflicted = try await workflow.post(
+                    path, json: #"{"reviewer":"rev-\#(country)","name":"N","country":"\#(country)"}"#, headers: secretariat)
+                #expect(conflicted.status.code == 422)
+                let problem = try conflicted.json(ProblemReply.self)
+                #expect(problem.errors?.first?.field == "country")
+                #expect(problem.errors?.first?.problem.contains("conflict of interest") == true, "\(conflicted.text)")
+            }
+            // Nothing of the refused ones stuck.
+            let reviewCase = try await workflow.get("/v1/reviews/\(id)", headers: secretariat).json(CaseReply.self)
+            #expect(reviewCase.assignments.isEmpty)
+            #expect(reviewCase.history.map(\.action) == ["opened"])
+
+            // Unknown cases and other regions' cases are 404 to the secretariat, whatever the body.
+            let sea = try await TestTokens.header(role: "secretariat", sub: "sec-sea", region: "SEA")
+            #expect(try await workflow.post(path, json: reviewerJSON, headers: sea).status == .notFound)
+            #expect(try await workflow.post("/v1/reviews/\(UUID().uuidString)/assignments", json: reviewerJSON, headers: secretariat).status == .notFound)
+        }
+    }
+
+    @Test func listsAreScopedFilteredAndPaginated() async throws {
+        try await withServices { intake, workflow, _ in
+            let first = try await openCase(intake, workflow)
+            let second = try await openCase(intake, workflow)
+            let third = try await openCase(intake, workflow)
+            let secretariat = try await Callers.centralAsiaSecretariat
+
+            // Newest first, one per page, every case once.
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await workflow.get("/v1/reviews?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""), headers: secretariat).json(CasePageReply.self)
+                #expect(page.items.count <= 1)
+                seen += page.items.map(\.proposalId.uuidString)
+                cursor = page.nextCursor
+            } while cursor != nil && seen.count < 10
+            #expect(seen == [third, second, first])
+
+            // Filters narrow; they never widen a scope.
+            #expect(try await workflow.get("/v1/reviews?stage=screening", headers: secretariat).json(CasePageReply.self).items.count == 3)
+            #expect(try await workflow.get("/v1/reviews?stage=technical", headers: secretariat).json(CasePageReply.self).items.isEmpty)
+            let sea = try await TestTokens.header(role: "secretariat", sub: "sec-sea", region: "SEA")
+            #expect(try await workflow.get("/v1/reviews?region=CA", headers: sea).json(CasePageReply.self).items.isEmpty)
+            #expect(try await workflow.get("/v1/reviews?region=CA", headers: try await Callers.uzbekFocalPoint).json(CasePageReply.self).items.isEmpty)
+            #expect(try await workflow.get("/v1/reviews", headers: try await Callers.kazakhFocalPoint).json(CasePageReply.self).items.count == 3)
+            #expect(try await workflow.get("/v1/reviews", headers: try await Self.assignedReviewer).json(CasePageReply.self).items.isEmpty)
+
+            // Bad parameters: every one named.
+            let bad = try await workflow.get("/v1/reviews?stage=done&limit=0&cursor=zzz&sort=title", headers: secretariat)
+            #expect(bad.status.code == 422)
+            #expect(Set(try bad.json(ProblemReply.self).errors?.map(\.field) ?? []) == ["stage", "limit", "cursor", "sort"], "\(bad.text)")
+        }
+    }
+}
