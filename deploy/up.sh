@@ -18,14 +18,41 @@ swift build
 BIN="$(swift build --show-bin-path)"
 
 ensure_jwt_keys
-export COE_DATABASE_URL="${COE_DATABASE_URL:-$(database_url)}"
-export COE_AMQP_URL="${COE_AMQP_URL:-$(amqp_url)}"
 RUN_DIR="$COE_STACK_DIR/run"
 mkdir -p "$RUN_DIR"
 
+# Each service gets a database role owning only its schema and a broker user limited to its
+# own queues (deploy/production/provision.sh), with passwords made once and kept in
+# $COE_STACK_DIR/credentials.env. Set COE_DATABASE_URL and COE_AMQP_URL to run every
+# service with those instead.
+declare -A DATABASE_URLS AMQP_URLS
+if [ -z "${COE_DATABASE_URL:-}" ] && [ -z "${COE_AMQP_URL:-}" ]; then
+    credentials="$COE_STACK_DIR/credentials.env"
+    if [ ! -f "$credentials" ]; then
+        (umask 077; for service in INTAKE WORKFLOW FUNDING NOTIFICATIONS; do
+            echo "COE_${service}_DB_PASSWORD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+            echo "COE_${service}_AMQP_PASSWORD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+        done > "$credentials")
+    fi
+    log "provisioning a database role and a broker user per service"
+    provisioned="$(set -a; source "$credentials"; set +a
+        PSQL="$ROOT/deploy/local/postgres.sh psql" RABBITMQCTL="$ROOT/deploy/local/rabbitmq.sh ctl" \
+        COE_DB_NAME="$COE_DB_NAME" COE_DB_HOST="127.0.0.1:$COE_PG_PORT" COE_AMQP_HOST="127.0.0.1:$COE_AMQP_PORT" \
+        "$ROOT/deploy/production/provision.sh")"
+    while read -r name database amqp; do
+        DATABASE_URLS[${name%:}]="${database#COE_DATABASE_URL=}"
+        AMQP_URLS[${name%:}]="${amqp#COE_AMQP_URL=}"
+    done <<< "$provisioned"
+else
+    for service in intake workflow funding notifications; do
+        DATABASE_URLS[$service]="${COE_DATABASE_URL:-$(database_url)}"
+        AMQP_URLS[$service]="${COE_AMQP_URL:-$(amqp_url)}"
+    done
+fi
+
 declare -A PORTS=([intake]=8081 [workflow]=8082 [funding]=8083 [notifications]=8084)
 for service in intake workflow funding notifications; do
-    "$BIN/coe-$service" migrate
+    COE_DATABASE_URL="${DATABASE_URLS[$service]}" COE_AMQP_URL="${AMQP_URLS[$service]}" "$BIN/coe-$service" migrate
 done
 for service in intake workflow funding notifications; do
     pidfile="$RUN_DIR/$service.pid"
@@ -33,7 +60,8 @@ for service in intake workflow funding notifications; do
         log "coe-$service already running (pid $(cat "$pidfile")); restarting"
         kill -TERM "$(cat "$pidfile")" && while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.1; done
     fi
-    COE_HTTP_PORT="${PORTS[$service]}" setsid "$BIN/coe-$service" serve >> "$RUN_DIR/$service.log" 2>&1 < /dev/null &
+    COE_HTTP_PORT="${PORTS[$service]}" COE_DATABASE_URL="${DATABASE_URLS[$service]}" COE_AMQP_URL="${AMQP_URLS[$service]}" \
+        setsid "$BIN/coe-$service" serve >> "$RUN_DIR/$service.log" 2>&1 < /dev/null &
     echo $! > "$pidfile"
 done
 for service in intake workflow funding notifications; do
@@ -54,7 +82,7 @@ CoE Workflows is up.
   funding        http://127.0.0.1:8083
   notifications  http://127.0.0.1:8084
   each also serves /health/live, /health/ready and /metrics
-  PostgreSQL     $(database_url)
+  PostgreSQL     $(database_url)   (each service: its own role, see $COE_STACK_DIR/credentials.env)
   RabbitMQ       $(amqp_url)   management UI: http://127.0.0.1:$COE_AMQP_MANAGEMENT_PORT (user $COE_AMQP_USER / $COE_AMQP_PASSWORD)
   logs           $RUN_DIR/*.log
 Access tokens (signed with $COE_JWT_PRIVATE_KEY_FILE), for example:

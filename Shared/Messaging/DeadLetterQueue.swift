@@ -59,7 +59,7 @@ public struct DeadLetterQueue: Sendable {
             properties.headers[FailureHeader.parkedAt] = nil
             properties.headers["x-coe-replayed-at"] = .string(Date().formatted(.iso8601))
             let message = AMQPMessage(
-                exchange: "", routingKey: topology.eventsQueue, body: delivery.body, properties: properties, mandatory: true)
+                exchange: topology.directExchange, routingKey: topology.eventsQueue, body: delivery.body, properties: properties, mandatory: true)
             do {
                 try await connection.publish([message])
             } catch {

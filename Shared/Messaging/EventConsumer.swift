@@ -223,7 +223,7 @@ public final class EventConsumer: Service, Sendable {
         var properties = delivery.properties
         properties.headers = headers
         properties.persistent = true
-        let copy = AMQPMessage(exchange: "", routingKey: queue, body: delivery.body, properties: properties, mandatory: true)
+        let copy = AMQPMessage(exchange: topology.directExchange, routingKey: queue, body: delivery.body, properties: properties, mandatory: true)
         do {
             try await connection.publish([copy])
             connection.ack(delivery)

@@ -5,9 +5,16 @@ import AMQP
 /// - `coe.events`: durable topic exchange; the routing key is the event type. Messages no
 ///   queue is bound for go to its alternate exchange and are kept in `coe.events.unrouted`.
 /// - `<service>.events`: the durable quorum queue the service consumes.
-/// - `<service>.retry.N`: delay queues; a message waits there for its TTL, then dead-letters
-///   back into `<service>.events`.
+/// - `<service>.delay.<ms>ms`: one delay queue per retry delay; a message waits there for its
+///   TTL, then dead-letters back into `<service>.events` (through `<service>.direct`). Queue
+///   arguments can't change once a queue exists, so the name carries the delay: changing
+///   `COE_RETRY_DELAYS` makes new queues instead of failing on the old ones, which drain
+///   themselves (their TTL still returns every message to the events queue).
 /// - `<service>.dlq`: parked messages, with headers saying why.
+/// - `<service>.direct`: a direct exchange to the service's own queues (routing key = queue
+///   name). Retries, parking and replays go through it rather than the default exchange, so a
+///   service's broker user needs no write access to `amq.default`, through which it could
+///   publish into any other service's queue.
 public struct MessagingTopology: Sendable, Equatable {
     public var exchange: String
     /// The queue prefix, normally the service name.
@@ -26,11 +33,16 @@ public struct MessagingTopology: Sendable, Equatable {
 
     public var eventsQueue: String { "\(service).events" }
     public var deadLetterQueue: String { "\(service).dlq" }
+    /// The exchange that routes to this service's own queues by their names.
+    public var directExchange: String { "\(service).direct" }
     public var unroutedExchange: String { "\(exchange).unrouted" }
     public var unroutedQueue: String { "\(exchange).unrouted" }
 
-    /// The delay queue of retry `attempt` (1-based).
-    public func retryQueue(attempt: Int) -> String { "\(service).retry.\(attempt)" }
+    /// The delay queue of retry `attempt` (1-based); past the last delay, the DLQ.
+    public func retryQueue(attempt: Int) -> String {
+        guard retryDelays.indices.contains(attempt - 1) else { return deadLetterQueue }
+        return "\(service).delay.\(retryDelays[attempt - 1].milliseconds)ms"
+    }
 
     /// What a publisher needs: the events exchange and the keeper of unrouted messages.
     public var publisherTopology: AMQPTopology {
@@ -48,21 +60,24 @@ public struct MessagingTopology: Sendable, Equatable {
     /// What a consumer needs as well: its queue and bindings, delay queues and the DLQ.
     public var consumerTopology: AMQPTopology {
         var queues: [AMQPTopology.Queue] = [.quorum(eventsQueue), .quorum(deadLetterQueue)]
-        for (index, delay) in retryDelays.enumerated() {
+        var delays = Set<Int64>()
+        for (index, delay) in retryDelays.enumerated() where delays.insert(delay.milliseconds).inserted {
             queues.append(
                 .quorum(
                     retryQueue(attempt: index + 1),
                     arguments: [
                         "x-message-ttl": .int(delay.milliseconds),
-                        "x-dead-letter-exchange": .string(""),
+                        "x-dead-letter-exchange": .string(directExchange),
                         "x-dead-letter-routing-key": .string(eventsQueue),
                         // At-least-once dead-lettering: the broker keeps a message until the events queue has it.
                         "x-dead-letter-strategy": .string("at-least-once"),
                         "x-overflow": .string("reject-publish"),
                     ]))
         }
-        let bindings = consumes.map { AMQPTopology.Binding(queue: eventsQueue, exchange: exchange, routingKey: $0) }
-        return publisherTopology + AMQPTopology(queues: queues, bindings: bindings)
+        var bindings = consumes.map { AMQPTopology.Binding(queue: eventsQueue, exchange: exchange, routingKey: $0) }
+        bindings += queues.map { AMQPTopology.Binding(queue: $0.name, exchange: directExchange, routingKey: $0.name) }
+        return publisherTopology
+            + AMQPTopology(exchanges: [.init(name: directExchange, type: "direct")], queues: queues, bindings: bindings)
     }
 }
 

@@ -101,23 +101,34 @@ public enum TestBroker {
     public static func start() async throws { try await runScript("COE_TEST_BROKER_SCRIPT", ["ctl", "start_app"]) }
 }
 
-/// Runs one of the deploy/local scripts named by an environment variable and waits for it,
-/// on a thread of its own (posix_spawn + waitpid: Foundation's Process missed some exits here).
+/// Runs one of the deploy/local scripts named by an environment variable and waits for it.
 func runScript(_ variable: String, _ arguments: [String]) async throws {
-    let script = try TestEnvironment.variable(variable)
+    try await runBashScript(try TestEnvironment.variable(variable), arguments)
+}
+
+/// Runs a bash script with extra environment variables and waits for it, on a thread of its
+/// own (posix_spawn + waitpid: Foundation's Process missed some exits here). A non-zero exit
+/// throws, with the end of what the script printed.
+public func runBashScript(_ script: String, _ arguments: [String], environment extra: [String: String] = [:]) async throws {
+    let log = FileManager.default.temporaryDirectory.appendingPathComponent("script-\(UUID().uuidString).log").path
+    let environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
     let status: Int32 = try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread {
+            let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
             let argv = (["/bin/bash", script] + arguments).map { strdup($0) } + [nil]
-            defer { argv.forEach { free($0) } }
+            defer {
+                envp.forEach { free($0) }
+                argv.forEach { free($0) }
+            }
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
             var pid: pid_t = 0
-            let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ)
+            let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, envp)
             guard spawned == 0 else {
-                continuation.resume(throwing: TestEnvironment.MissingInfrastructure(variable: "\(variable) (spawn failed: \(spawned))"))
+                continuation.resume(throwing: ScriptFailure(message: "\(script): spawn failed (\(spawned))"))
                 return
             }
             var status: Int32 = 0
@@ -125,9 +136,16 @@ func runScript(_ variable: String, _ arguments: [String]) async throws {
             continuation.resume(returning: status)
         }
     }
+    let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    try? FileManager.default.removeItem(atPath: log)
     guard status == 0 else {
-        throw TestEnvironment.MissingInfrastructure(variable: "\(variable) \(arguments.joined(separator: " ")) exited with \(status);")
+        throw ScriptFailure(message: "\(script) \(arguments.joined(separator: " ")) exited with \(status):\n\(output.suffix(2000))")
     }
+}
+
+public struct ScriptFailure: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// Starts the connections, runs `body`, and shuts them down again, also when `body` throws.

@@ -58,5 +58,7 @@ case "${1:-}" in
     start) start ;;
     stop) stop ;;
     status) pg_isready -h 127.0.0.1 -p "$COE_PG_PORT" ;;
-    *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+    # psql as the superuser on the local socket, in the project's database (provisioning).
+    psql) shift; exec psql -X -h "$PG_DIR/sock" -p "$COE_PG_PORT" -U postgres -d "$COE_DB_NAME" "$@" ;;
+    *) echo "usage: $0 start|stop|status|psql ARGS..." >&2; exit 2 ;;
 esac

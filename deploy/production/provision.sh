@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Least-privilege credentials for a shared PostgreSQL database and RabbitMQ vhost:
 # one database role and one broker user per service.
-#   - each database role owns its schema and nothing else (no CREATE on the database,
-#     no USAGE on the other services' schemas);
-#   - each broker user may declare and read only its own queues (<service>.*), publish to
-#     the events exchange and to its own queues through the default exchange, and bind its
-#     queues to the events exchange.
+#   - each database role owns its schema and everything in it, and nothing else (no CREATE
+#     on the database, no USAGE on the other services' schemas);
+#   - each broker user may declare, bind and read only its own queues and exchanges
+#     (<service>.*) and publish to the events exchange and its own `<service>.direct`
+#     exchange; not to `amq.default`, through which it could write into any queue.
 #
 #   PSQL="psql -h db -U postgres -d coe" RABBITMQCTL="rabbitmqctl -n rabbit@broker" \
 #     deploy/production/provision.sh            # prints COE_DATABASE_URL / COE_AMQP_URL per service
 #
 # Passwords come from COE_<SERVICE>_DB_PASSWORD / COE_<SERVICE>_AMQP_PASSWORD, or are generated.
+# Running it again is safe: it resets the passwords it is given and hands objects a service's
+# schema holds (say, made by an earlier single-user setup) to the service's role.
+# COE_PROVISION_PREFIX=p names the roles and schemas p_<service> and the queues p.<service>.*
+# (the layout of COE_DATABASE_SCHEMA / COE_AMQP_QUEUE_PREFIX that isolated test stacks use).
 set -euo pipefail
 PSQL="${PSQL:-psql}"
 RABBITMQCTL="${RABBITMQCTL:-rabbitmqctl}"
@@ -20,6 +24,7 @@ AMQP_HOST="${COE_AMQP_HOST:-127.0.0.1:5672}"
 VHOST="${COE_AMQP_VHOST:-/}"
 EXCHANGE="${COE_AMQP_EXCHANGE:-coe.events}"
 SERVICES="${COE_SERVICES:-intake workflow funding notifications}"
+PREFIX="${COE_PROVISION_PREFIX:-}"
 
 secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 escape() { printf '%s' "$1" | sed 's/[.[\*^$()+?{|]/\\&/g'; }
@@ -32,32 +37,59 @@ for service in $SERVICES; do
     upper="$(echo "$service" | tr a-z A-Z)"
     db_var="COE_${upper}_DB_PASSWORD"; amqp_var="COE_${upper}_AMQP_PASSWORD"
     db_password="${!db_var:-$(secret)}"; amqp_password="${!amqp_var:-$(secret)}"
+    if [ -n "$PREFIX" ]; then role="${PREFIX}_${service}"; queues="${PREFIX}.${service}"; else role="$service"; queues="$service"; fi
 
     $PSQL -v ON_ERROR_STOP=1 -q <<SQL
+SET client_min_messages = warning;
 DO \$\$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$service') THEN
-        CREATE ROLE "$service" LOGIN;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') THEN
+        CREATE ROLE "$role" LOGIN;
     END IF;
 END
 \$\$;
-ALTER ROLE "$service" LOGIN PASSWORD '$db_password' NOSUPERUSER NOCREATEDB NOCREATEROLE;
-GRANT CONNECT ON DATABASE "$DATABASE" TO "$service";
-CREATE SCHEMA IF NOT EXISTS "$service" AUTHORIZATION "$service";
-ALTER SCHEMA "$service" OWNER TO "$service";
-ALTER ROLE "$service" SET search_path = "$service";
+ALTER ROLE "$role" LOGIN PASSWORD '$db_password' NOSUPERUSER NOCREATEDB NOCREATEROLE;
+GRANT CONNECT ON DATABASE "$DATABASE" TO "$role";
+CREATE SCHEMA IF NOT EXISTS "$role" AUTHORIZATION "$role";
+ALTER SCHEMA "$role" OWNER TO "$role";
+ALTER ROLE "$role" SET search_path = "$role";
+-- What the schema already holds becomes the role's too.
+DO \$\$
+DECLARE object record;
+BEGIN
+    FOR object IN
+        SELECT c.relname AS name, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = '$role' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+          -- a sequence of a serial column follows its table
+          AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
+    LOOP
+        EXECUTE format(CASE object.kind WHEN 'S' THEN 'ALTER SEQUENCE %I.%I OWNER TO %I'
+                                        WHEN 'v' THEN 'ALTER VIEW %I.%I OWNER TO %I'
+                                        WHEN 'm' THEN 'ALTER MATERIALIZED VIEW %I.%I OWNER TO %I'
+                                        WHEN 'f' THEN 'ALTER FOREIGN TABLE %I.%I OWNER TO %I'
+                                        ELSE 'ALTER TABLE %I.%I OWNER TO %I' END,
+                       '$role', object.name, '$role');
+    END LOOP;
+    FOR object IN
+        SELECT p.oid::regprocedure::text AS name, p.prokind AS kind FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = '$role'
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO %I', CASE object.kind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, object.name, '$role');
+    END LOOP;
+END
+\$\$;
 SQL
 
-    own="$(escape "$service")\\..*"
-    $RABBITMQCTL add_user "$service" "$amqp_password" >/dev/null 2>&1 || $RABBITMQCTL change_password "$service" "$amqp_password" >/dev/null
-    # configure: declare its queues and the shared exchanges; write: publish to the events
-    # exchange, to its own queues (default exchange) and bind them; read: consume its queues
-    # and bind from the events exchanges.
-    $RABBITMQCTL set_permissions -p "$VHOST" "$service" \
+    own="$(escape "$queues")\\..*"
+    $RABBITMQCTL add_user "$role" "$amqp_password" >/dev/null 2>&1 || $RABBITMQCTL change_password "$role" "$amqp_password" >/dev/null
+    # configure: declare its queues and exchanges and the shared exchanges; write: publish to
+    # the events exchange and its own exchanges, bind its queues; read: consume its queues and
+    # bind from the events exchanges.
+    $RABBITMQCTL set_permissions -p "$VHOST" "$role" \
         "^(${ex}|${ex}\\.unrouted|${own})\$" \
-        "^(${ex}|${ex}\\.unrouted|amq\\.default|${own})\$" \
+        "^(${ex}|${ex}\\.unrouted|${own})\$" \
         "^(${ex}|${ex}\\.unrouted|${own})\$" >/dev/null
 
     vhost_encoded="$(printf '%s' "$VHOST" | sed 's#/#%2f#g')"
-    echo "$service: COE_DATABASE_URL=postgres://$service:$db_password@$DB_HOST/$DATABASE COE_AMQP_URL=amqp://$service:$amqp_password@$AMQP_HOST/$vhost_encoded"
+    echo "$service: COE_DATABASE_URL=postgres://$role:$db_password@$DB_HOST/$DATABASE COE_AMQP_URL=amqp://$role:$amqp_password@$AMQP_HOST/$vhost_encoded"
 done

@@ -1,0 +1,118 @@
+import AMQP
+import Foundation
+import PostgresNIO
+import Storage
+import Testing
+import TestSupport
+
+/// deploy/production/provision.sh against the test stack: each service runs with its own
+/// database role and broker user, and those reach nothing of another service.
+@Suite("Least privilege: a database role and a broker user per service")
+struct LeastPrivilegeTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Credentials {
+        var database: String
+        var broker: String
+    }
+
+    /// Provisions intake and workflow of `isolation` and returns their URLs.
+    func provision(_ isolation: String) async throws -> [String: Credentials] {
+        let database = try #require(URLComponents(string: try TestEnvironment.databaseURL()))
+        let broker = try #require(URLComponents(string: try TestEnvironment.amqpURL().description))
+        let databaseHost = "\(database.host ?? "127.0.0.1"):\(database.port ?? 5432)"
+        let brokerHost = "\(broker.host ?? "127.0.0.1"):\(broker.port ?? 5672)"
+        var environment = [
+            "PSQL": "\(ProcessInfo.processInfo.environment["COE_TEST_POSTGRES_SCRIPT"] ?? "") psql",
+            "RABBITMQCTL": "\(ProcessInfo.processInfo.environment["COE_TEST_BROKER_SCRIPT"] ?? "") ctl",
+            "COE_DB_NAME": String(database.path.dropFirst()),
+            "COE_DB_HOST": databaseHost,
+            "COE_AMQP_HOST": brokerHost,
+            "COE_AMQP_EXCHANGE": "\(isolation).events",
+            "COE_SERVICES": "intake workflow",
+            "COE_PROVISION_PREFIX": isolation,
+        ]
+        var credentials: [String: Credentials] = [:]
+        for service in ["intake", "workflow"] {
+            let databasePassword = UUID().uuidString, brokerPassword = UUID().uuidString
+            environment["COE_\(service.uppercased())_DB_PASSWORD"] = databasePassword
+            environment["COE_\(service.uppercased())_AMQP_PASSWORD"] = brokerPassword
+            let role = "\(isolation)_\(service)"
+            credentials[service] = Credentials(
+                database: "postgres://\(role):\(databasePassword)@\(databaseHost)\(database.path)",
+                broker: "amqp://\(role):\(brokerPassword)@\(brokerHost)/%2F")
+        }
+        try await runBashScript(Self.root.appendingPathComponent("deploy/production/provision.sh").path, [], environment: environment)
+        return credentials
+    }
+
+    @Test func servicesWorkWithTheirOwnCredentialsAndReachNothingOfEachOther() async throws {
+        let isolation = TestEnvironment.uniqueName("lp")
+        let credentials = try await provision(isolation)
+        let intakeCredentials = try #require(credentials["intake"])
+        let workflowCredentials = try #require(credentials["workflow"])
+        func environment(_ credentials: Credentials) -> [String: String] {
+            ["COE_DATABASE_URL": credentials.database, "COE_AMQP_URL": credentials.broker]
+        }
+        let intake = try ServiceProcess("coe-intake", isolation: isolation, extraEnvironment: environment(intakeCredentials))
+        let workflow = try ServiceProcess("coe-workflow", isolation: isolation, extraEnvironment: environment(workflowCredentials))
+
+        // Both migrate their schemas, relay, consume and retry with only their own rights.
+        try await workflow.start()
+        try await intake.start()
+        let id = try await submitProposal(intake)
+        let secretariat = try await Callers.centralAsiaSecretariat
+        let opened = try await eventually { try await workflow.get("/v1/reviews/\(id)", headers: secretariat).status == .ok }
+        #expect(opened, "workflow log:\n\(workflow.tail())")
+        let assigned = try await workflow.post("/v1/reviews/\(id)/assignments", json: reviewerJSON, headers: secretariat)
+        #expect(assigned.status == .created, "\(assigned.text)")
+
+        // Intake's database role: its schema only; no CREATE on the database.
+        let logger = TestEnvironment.logger
+        let connection = try await DatabaseConfiguration(url: intakeCredentials.database, schema: "\(isolation)_intake").connect(logger: logger)
+        let own = try await connection.query("SELECT count(*) FROM proposals", logger: logger)
+        for try await count in own.decode(Int64.self) { #expect(count == 1) }
+        for statement: PostgresQuery in [
+            "SELECT count(*) FROM \(unescaped: "\"\(isolation)_workflow\"").review_cases",
+            "DELETE FROM \(unescaped: "\"\(isolation)_workflow\"").review_assignments",
+            "CREATE SCHEMA \(unescaped: "\"\(isolation)_intruder\"")",
+            "CREATE TABLE public.\(unescaped: "\"\(isolation)_intruder\"") (id int)",
+        ] {
+            do {
+                for try await _ in try await connection.query(statement, logger: logger) {}
+                Issue.record("intake's role ran \(statement.sql)")
+            } catch {
+                #expect(DatabaseFailure.sqlState(error) == "42501", "\(statement.sql): \(String(reflecting: error))")
+            }
+        }
+        try await connection.close()
+
+        // Intake's broker user: can't read workflow's queue, nor write into it through any exchange.
+        let url = try AMQPURL(intakeCredentials.broker)
+        let attempts: [(String, @Sendable (AMQPConnection) async throws -> Void)] = [
+            ("read workflow's queue", { _ = try await $0.get(from: "\(isolation).workflow.events") }),
+            ("publish through the default exchange", {
+                try await $0.publish([AMQPMessage(exchange: "", routingKey: "\(isolation).workflow.events", body: Array("{}".utf8))])
+            }),
+            ("publish through workflow's direct exchange", {
+                try await $0.publish([AMQPMessage(exchange: "\(isolation).workflow.direct", routingKey: "\(isolation).workflow.events", body: Array("{}".utf8))])
+            }),
+        ]
+        for (what, attempt) in attempts {
+            // A connection per attempt: a refusal closes the channel and the connection starts over.
+            let probe = AMQPConnection(configuration: .init(url: url, name: "probe"), logger: logger)
+            let refusal: String? = try await withRunning(probe) {
+                #expect(await eventually { probe.isConnected })
+                do {
+                    try await attempt(probe)
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+            #expect(refusal?.contains("ACCESS_REFUSED") == true, "\(what): \(refusal ?? "allowed")")
+        }
+        #expect(try await intake.stop() == 0, "\(intake.tail())")
+        #expect(try await workflow.stop() == 0, "\(workflow.tail())")
+    }
+}
