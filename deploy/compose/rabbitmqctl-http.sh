@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The three rabbitmqctl commands deploy/production/provision.sh uses, over RabbitMQ's
+# management HTTP API: for containers that can reach the broker's port but not its Erlang
+# node (docker compose).
+#   RABBITMQ_API=http://rabbitmq:15672 RABBITMQ_ADMIN=coe:coe rabbitmqctl-http.sh add_user NAME PASSWORD
+#   … change_password NAME PASSWORD
+#   … set_permissions -p VHOST NAME CONFIGURE WRITE READ
+set -euo pipefail
+API="${RABBITMQ_API:-http://127.0.0.1:15672}"
+ADMIN="${RABBITMQ_ADMIN:-guest:guest}"
+
+# A JSON object from key value pairs (strings: backslashes and quotes escaped).
+json() {
+    local out="" key value
+    while [ $# -gt 0 ]; do
+        key="$1" value="$2"; shift 2
+        value="${value//\\/\\\\}"; value="${value//\"/\\\"}"
+        out="$out${out:+,}\"$key\":\"$value\""
+    done
+    printf '{%s}' "$out"
+}
+# Percent-encodes a path segment (vhost "/" is "%2F").
+encode() {
+    local text="$1" out="" char i
+    for ((i = 0; i < ${#text}; i++)); do
+        char="${text:i:1}"
+        case "$char" in [a-zA-Z0-9._~-]) out="$out$char" ;; *) out="$out$(printf '%%%02X' "'$char")" ;; esac
+    done
+    printf '%s' "$out"
+}
+put() { curl -fsS -u "$ADMIN" -X PUT -H 'content-type: application/json' --data-binary "$2" "$API$1" >/dev/null; }
+
+case "${1:-}" in
+    add_user|change_password)
+        # PUT creates or updates: a user that exists gets the new password.
+        put "/api/users/$(encode "$2")" "$(json password "$3" tags "")" ;;
+    set_permissions)
+        vhost=/
+        if [ "$2" = -p ]; then vhost="$3"; shift 2; fi
+        put "/api/permissions/$(encode "$vhost")/$(encode "$2")" "$(json configure "$3" write "$4" read "$5")" ;;
+    *) echo "usage: $0 add_user|change_password NAME PASSWORD | set_permissions [-p VHOST] NAME CONF WRITE READ" >&2; exit 2 ;;
+esac
