@@ -61,6 +61,7 @@ public enum ServiceApplication {
         let router = Router(context: ServiceRequestContext.self)
         router.middlewares.add(ProblemDetailsMiddleware())
         router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(RequestDeadlineMiddleware(limit: .seconds(configuration.requestTimeoutSeconds)))
         router.middlewares.add(LogRequestsMiddleware(.debug))
         HealthController(client: client, connections: connections, gate: gate.probe).addRoutes(to: router)
         PrometheusMetrics.addRoutes(to: router, token: authenticator.configuration.metricsToken)

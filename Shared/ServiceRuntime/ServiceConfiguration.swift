@@ -48,6 +48,7 @@ public struct ServiceConfiguration: Sendable {
         self.databaseSchema = value("COE_DATABASE_SCHEMA", service)
         self.databaseMaxConnections = integer("COE_DATABASE_MAX_CONNECTIONS", 20, in: 2...500)
         self.statementTimeoutSeconds = integer("COE_DATABASE_STATEMENT_TIMEOUT", 15, in: 1...3600)
+        self.requestTimeoutSeconds = integer("COE_HTTP_REQUEST_TIMEOUT", 30, in: 1...3600)
         let amqp = value("COE_AMQP_URL", Self.defaultAMQPURL)
         do {
             self.amqpURL = try AMQPURL(amqp)
@@ -88,6 +89,9 @@ public struct ServiceConfiguration: Sendable {
 
     /// PostgreSQL cancels a statement running longer than this (`COE_DATABASE_STATEMENT_TIMEOUT`, seconds).
     public var statementTimeoutSeconds: Int = 15
+
+    /// A request still running after this many seconds is cancelled and answered 503 (`COE_HTTP_REQUEST_TIMEOUT`).
+    public var requestTimeoutSeconds: Int = 30
 
     public var database: DatabaseConfiguration {
         get throws {

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import ServiceRuntime
 import Testing
+import TestSupport
 
 /// The HTTP error conventions every service shares, on a router of their own (no database needed).
 @Suite("Problem details for every client mistake")
@@ -91,6 +92,47 @@ struct ProblemDetailsTests {
                 #expect(response.status == .notFound)
                 let details = try problem(response)
                 #expect(details.status == 404)
+            }
+        }
+    }
+}
+
+@Suite("Request deadlines")
+struct RequestDeadlineTests {
+    @Test func aRequestPastItsDeadlineIsCancelledAndAnswered503() async throws {
+        let cancelled = Shared(false)
+        let router = Router(context: ServiceRequestContext.self)
+        router.middlewares.add(ProblemDetailsMiddleware())
+        router.middlewares.add(RequestDeadlineMiddleware(limit: .milliseconds(200)))
+        router.get("/slow") { _, _ -> String in
+            do {
+                try await Task.sleep(for: .seconds(10))
+            } catch {
+                cancelled.value = true
+                throw error
+            }
+            return "done"
+        }
+        router.get("/fast") { _, _ -> String in "done" }
+        router.get("/refused") { _, _ -> String in throw HTTPProblem(.conflict, detail: "no") }
+        try await Application(router: router).test(.router) { client in
+            let started = ContinuousClock.now
+            try await client.execute(uri: "/slow", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "1")
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let problem = try JSONDecoder().decode(ProblemDetails.self, from: Data(buffer: response.body))
+                #expect(problem.type.hasSuffix("/timeout"))
+            }
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(cancelled.value, "the handler was not cancelled")
+            // Within the deadline, answers and errors pass through untouched.
+            try await client.execute(uri: "/fast", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == "done")
+            }
+            try await client.execute(uri: "/refused", method: .get) { response in
+                #expect(response.status == .conflict)
             }
         }
     }
