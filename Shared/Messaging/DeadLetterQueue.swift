@@ -26,12 +26,7 @@ public struct DeadLetterQueue: Sendable {
 
     /// The parked messages, oldest first, without removing them.
     public func list(limit: Int = 100) async throws -> [ParkedMessage] {
-        var held: [AMQPDelivery] = []
-        defer { for delivery in held { connection.reject(delivery, requeue: true) } }
-        while held.count < limit, let delivery = try await connection.get(from: topology.deadLetterQueue) {
-            held.append(delivery)
-        }
-        return held.map(Self.parked)
+        try await QueueMover(connection: connection).peek(topology.deadLetterQueue, limit: limit).map(Self.parked)
     }
 
     /// Moves parked messages back to the events queue with their retry count reset; all of them
@@ -39,38 +34,14 @@ public struct DeadLetterQueue: Sendable {
     /// one that fails again and comes back while the replay runs is not replayed twice.
     @discardableResult
     public func replay(messageIDs: Set<String>? = nil) async throws -> Int {
-        var skipped: [AMQPDelivery] = []
-        defer { for delivery in skipped { connection.reject(delivery, requeue: true) } }
-        var moved = 0
-        var replayed = Set<String>()
-        while let delivery = try await connection.get(from: topology.deadLetterQueue) {
-            let id = delivery.properties.messageID ?? ""
-            // A message replayed in this run that is parked again already: leave it, and stop.
-            if replayed.contains(id) {
-                skipped.append(delivery)
-                break
-            }
-            if let messageIDs, !messageIDs.contains(id) {
-                skipped.append(delivery)
-                continue
-            }
+        try await QueueMover(connection: connection).move(from: topology.deadLetterQueue, selecting: messageIDs) { delivery in
             var properties = delivery.properties
             properties.headers[FailureHeader.attempts] = nil
             properties.headers[FailureHeader.parkedAt] = nil
             properties.headers["x-coe-replayed-at"] = .string(Date().formatted(.iso8601))
-            let message = AMQPMessage(
+            return AMQPMessage(
                 exchange: topology.directExchange, routingKey: topology.eventsQueue, body: delivery.body, properties: properties, mandatory: true)
-            do {
-                try await connection.publish([message])
-            } catch {
-                skipped.append(delivery)
-                throw error
-            }
-            connection.ack(delivery)
-            replayed.insert(id)
-            moved += 1
         }
-        return moved
     }
 
     static func parked(_ delivery: AMQPDelivery) -> ParkedMessage {
@@ -84,5 +55,94 @@ public struct DeadLetterQueue: Sendable {
             firstFailureAt: headers[FailureHeader.firstFailureAt]?.stringValue,
             parkedAt: headers[FailureHeader.parkedAt]?.stringValue,
             body: String(decoding: delivery.body, as: UTF8.self))
+    }
+}
+
+/// Events the exchange had no queue for (no service bound to their type yet), kept in
+/// `coe.events.unrouted` by the exchange's alternate exchange.
+///
+/// Once the service that wants them is deployed, `replay` publishes them to the events
+/// exchange again with their original routing key. Those still nobody's go back to the
+/// unrouted queue; a message already replayed in this run that comes around again ends it.
+public struct UnroutedEvents: Sendable {
+    let connection: AMQPConnection
+    let topology: MessagingTopology
+
+    /// - Parameter connection: a started connection (it needs no consumer).
+    public init(connection: AMQPConnection, topology: MessagingTopology) {
+        self.connection = connection
+        self.topology = topology
+    }
+
+    /// The kept events, oldest first, without removing them.
+    public func list(limit: Int = 100) async throws -> [ParkedMessage] {
+        try await QueueMover(connection: connection).peek(topology.unroutedQueue, limit: limit).map(DeadLetterQueue.parked)
+    }
+
+    /// Publishes kept events to the events exchange again (those of `types` only, when given).
+    @discardableResult
+    public func replay(types: Set<String>? = nil) async throws -> Int {
+        try await QueueMover(connection: connection).move(from: topology.unroutedQueue, selecting: nil, where: { delivery in
+            types.map { $0.contains(delivery.routingKey) } ?? true
+        }) { delivery in
+            var properties = delivery.properties
+            properties.headers["x-coe-replayed-at"] = .string(Date().formatted(.iso8601))
+            // Not mandatory: an event still nobody's goes back to the unrouted queue, as it came.
+            return AMQPMessage(exchange: topology.exchange, routingKey: delivery.routingKey, body: delivery.body, properties: properties, mandatory: false)
+        }
+    }
+}
+
+/// Takes messages off a queue one by one (`basic.get`) and moves or peeks at them.
+struct QueueMover {
+    let connection: AMQPConnection
+
+    /// Up to `limit` messages, left in the queue.
+    func peek(_ queue: String, limit: Int) async throws -> [AMQPDelivery] {
+        var held: [AMQPDelivery] = []
+        defer { for delivery in held { connection.reject(delivery, requeue: true) } }
+        while held.count < limit, let delivery = try await connection.get(from: queue) {
+            held.append(delivery)
+        }
+        return held
+    }
+
+    /// Publishes `message(delivery)` for each selected message and acks the original once the
+    /// copy is confirmed; the others go back to the queue. Stops when the queue is empty or a
+    /// message moved in this run comes back. Returns how many moved.
+    func move(
+        from queue: String, selecting messageIDs: Set<String>?,
+        where include: (AMQPDelivery) -> Bool = { _ in true },
+        _ message: (AMQPDelivery) -> AMQPMessage
+    ) async throws -> Int {
+        var skipped: [AMQPDelivery] = []
+        defer { for delivery in skipped { connection.reject(delivery, requeue: true) } }
+        var moved = 0
+        var seen = Set<String>()
+        while let delivery = try await connection.get(from: queue) {
+            let id = delivery.properties.messageID ?? ""
+            if !id.isEmpty && seen.contains(id) {
+                skipped.append(delivery)
+                break
+            }
+            if let messageIDs, !messageIDs.contains(id) {
+                skipped.append(delivery)
+                continue
+            }
+            guard include(delivery) else {
+                skipped.append(delivery)
+                continue
+            }
+            do {
+                try await connection.publish([message(delivery)])
+            } catch {
+                skipped.append(delivery)
+                throw error
+            }
+            connection.ack(delivery)
+            seen.insert(id)
+            moved += 1
+        }
+        return moved
     }
 }

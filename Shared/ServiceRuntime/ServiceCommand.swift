@@ -12,7 +12,7 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
             commandName: "coe-\(S.name)",
             abstract: "The \(S.name) service of CoE Workflows.",
             discussion: "Configured with COE_* environment variables; the defaults serve the local stack (see README.md).",
-            subcommands: [Serve.self, Migrate.self, DeadLetters.self, Token.self],
+            subcommands: [Serve.self, Migrate.self, DeadLetters.self, Unrouted.self, Token.self],
             defaultSubcommand: Serve.self)
     }
 
@@ -113,14 +113,19 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
         }
 
         static func withQueue<R: Sendable>(_ body: (DeadLetterQueue) async throws -> R) async throws -> R {
+            try await withConnection { connection, topology in try await body(DeadLetterQueue(connection: connection, topology: topology)) }
+        }
+
+        /// A connection with the service's topology for the duration of `body`, retrying while it comes up.
+        static func withConnection<R: Sendable>(_ body: (AMQPConnection, MessagingTopology) async throws -> R) async throws -> R {
             let (configuration, logger) = try ServiceCommand.load()
             let topology = configuration.topology(consuming: S.consumedEvents.map(\.rawValue))
             let connection = AMQPConnection(
-                configuration: .init(url: configuration.amqpURL, name: "\(S.name).dlq-tool", topology: topology.consumerTopology),
+                configuration: .init(url: configuration.amqpURL, name: "\(S.name).tool", topology: topology.consumerTopology),
                 logger: logger)
             connection.start()
             do {
-                let result = try await body(DeadLetterQueue(connection: connection, topology: topology))
+                let result = try await List.retrying { try await body(connection, topology) }
                 await connection.shutdown()
                 return result
             } catch {
@@ -136,7 +141,7 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
 
             func run() async throws {
                 let limit = self.limit
-                let parked = try await DeadLetters.withQueue { queue in try await Self.retrying { try await queue.list(limit: limit) } }
+                let parked = try await DeadLetters.withQueue { queue in try await queue.list(limit: limit) }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 for message in parked { print(String(decoding: try encoder.encode(message), as: UTF8.self)) }
@@ -164,8 +169,54 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
 
             func run() async throws {
                 let selection: Set<String>? = all ? nil : Set(ids)
-                let moved = try await DeadLetters.withQueue { queue in try await List.retrying { try await queue.replay(messageIDs: selection) } }
+                let moved = try await DeadLetters.withQueue { queue in try await queue.replay(messageIDs: selection) }
                 print("replayed \(moved) message(s)")
+            }
+        }
+    }
+
+    struct Unrouted: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: "Inspect and replay events no service was bound for when they were published (kept in <exchange>.unrouted).",
+                subcommands: [List.self, Replay.self])
+        }
+
+        struct List: AsyncParsableCommand {
+            static var configuration: CommandConfiguration { CommandConfiguration(abstract: "Print kept events as JSON lines, oldest first (they stay kept).") }
+
+            @Option(help: "At most this many events.") var limit = 100
+
+            func run() async throws {
+                let limit = self.limit
+                let kept = try await DeadLetters.withConnection { connection, topology in
+                    try await UnroutedEvents(connection: connection, topology: topology).list(limit: limit)
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                for message in kept { print(String(decoding: try encoder.encode(message), as: UTF8.self)) }
+                FileHandle.standardError.write(Data("\(kept.count) kept event(s)\n".utf8))
+            }
+        }
+
+        struct Replay: AsyncParsableCommand {
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(abstract: "Publish kept events to the events exchange again; those still nobody's stay kept.")
+            }
+
+            @Option(name: .customLong("type"), help: "Replay only events of this type (repeatable).") var types: [String] = []
+            @Flag(help: "Replay every kept event.") var all = false
+
+            func validate() throws {
+                guard all || !types.isEmpty else { throw ValidationError("say which: --type EVENT_TYPE (repeatable) or --all") }
+            }
+
+            func run() async throws {
+                let selection: Set<String>? = all ? nil : Set(types)
+                let moved = try await DeadLetters.withConnection { connection, topology in
+                    try await UnroutedEvents(connection: connection, topology: topology).replay(types: selection)
+                }
+                print("republished \(moved) event(s)")
             }
         }
     }
