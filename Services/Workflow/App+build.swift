@@ -9,7 +9,7 @@ import Storage
 struct WorkflowService: ServiceDefinition {
     static let name = "workflow"
     static let defaultPort = 8082
-    static let consumedEvents: [EventType] = [.proposalSubmitted]
+    static let consumedEvents: [EventType] = [.proposalSubmitted, .proposalWithdrawn]
 
     static func migrations() throws -> [Migration] {
         try ServiceResources.migrations(service: name, bundle: .module)
@@ -20,7 +20,7 @@ struct WorkflowService: ServiceDefinition {
     }
 
     static func handlers(_ dependencies: ServiceDependencies) -> [EventHandler] {
-        [ProposalSubmittedHandler().handler]
+        [ProposalSubmittedHandler().handler, ProposalWithdrawnHandler().handler]
     }
 
     static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies) {

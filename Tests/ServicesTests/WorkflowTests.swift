@@ -21,6 +21,7 @@ struct CaseReply: Decodable {
     }
     var proposalId: UUID
     var region: String
+    var revision: Int
     var stage: String
     var assignments: [Assignment]
     var history: [Entry]
@@ -35,6 +36,11 @@ struct CasePageReply: Decodable {
 struct WorkflowTests {
     /// Runs intake and workflow of one isolation, with a spy queue on `review.*`.
     func withServices(_ body: (ServiceProcess, ServiceProcess, AMQPConnection) async throws -> Void) async throws {
+        try await withServices { intake, workflow, spy, _ in try await body(intake, workflow, spy) }
+    }
+
+    /// The same, also passing the isolation's events exchange (the spy can publish to it).
+    func withServices(_ body: (ServiceProcess, ServiceProcess, AMQPConnection, String) async throws -> Void) async throws {
         let isolation = TestEnvironment.uniqueName("wf")
         let intake = try ServiceProcess("coe-intake", isolation: isolation)
         let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
@@ -43,7 +49,7 @@ struct WorkflowTests {
             #expect(await eventually { spy.isConnected })
             try await workflow.start()
             try await intake.start()
-            try await body(intake, workflow, spy)
+            try await body(intake, workflow, spy, "\(isolation).events")
         }
         #expect(try await intake.stop() == 0, "\(intake.tail())")
         #expect(try await workflow.stop() == 0, "\(workflow.tail())")
@@ -150,6 +156,61 @@ struct WorkflowTests {
             let sea = try await TestTokens.header(role: "secretariat", sub: "sec-sea", region: "SEA")
             #expect(try await workflow.post(path, json: reviewerJSON, headers: sea).status == .notFound)
             #expect(try await workflow.post("/v1/reviews/\(UUID().uuidString)/assignments", json: reviewerJSON, headers: secretariat).status == .notFound)
+        }
+    }
+
+    @Test func aRevisionThatInvolvesAReviewersCountryDropsThemAndAWithdrawalClosesTheCase() async throws {
+        try await withServices { intake, workflow, spy, exchange in
+            let id = try await openCase(intake, workflow)
+            let secretariat = try await Callers.centralAsiaSecretariat
+            let focalPoint = try await Callers.kazakhFocalPoint
+            let path = "/v1/reviews/\(id)/assignments"
+            #expect(try await workflow.post(path, json: #"{"reviewer":"rev-tj","name":"Tajik Reviewer","country":"TJ"}"#, headers: secretariat).status == .created)
+            #expect(try await workflow.post(path, json: reviewerJSON, headers: secretariat).status == .created)
+
+            // Workflow asks for a revision (published here by the test); the new one brings in Tajikistan.
+            let proposalID = try #require(UUID(uuidString: id))
+            try await publishDirectly(
+                EventEnvelope(source: "workflow", subject: id, actor: EventActor(sub: "sec-ca", role: "secretariat"),
+                              data: ProposalRevisionRequested(proposalId: proposalID, revision: 1, reasons: ["Involve Tajikistan"])),
+                to: spy, exchange: exchange)
+            let requested = try await eventually {
+                try await intake.get("/v1/proposals/\(id)", headers: focalPoint).json(FullProposalReply.self).status == "revision_requested"
+            }
+            #expect(requested)
+            let current = try await intake.get("/v1/proposals/\(id)", headers: focalPoint)
+            let edited = try await intake.request(
+                .PATCH, "/v1/proposals/\(id)", json: #"{"participatingCountries":["UZ","KG","TJ"]}"#,
+                headers: focalPoint + [("If-Match", current.headers["etag"].first ?? "")])
+            #expect(edited.status == .ok, "\(edited.text)")
+            #expect(try await intake.request(.POST, "/v1/proposals/\(id)/submit", headers: focalPoint).status == .ok)
+
+            let revised = try await eventually {
+                try await workflow.get("/v1/reviews/\(id)", headers: secretariat).json(CaseReply.self).revision == 2
+            }
+            #expect(revised)
+            let afterRevision = try await workflow.get("/v1/reviews/\(id)", headers: secretariat).json(CaseReply.self)
+            #expect(afterRevision.assignments.map(\.reviewer) == ["rev-fr"])
+            let dropped = try #require(afterRevision.history.last)
+            #expect(dropped.action == "reviewer_unassigned")
+            #expect(dropped.actor == EventActor.system("workflow"))
+            #expect(dropped.detail.contains("conflict of interest") && dropped.detail.contains("TJ"), "\(dropped.detail)")
+            #expect(try await workflow.get("/v1/reviews/\(id)", headers: try await TestTokens.header(role: "reviewer", sub: "rev-tj")).status == .notFound)
+
+            // The focal point withdraws it: the case closes and takes no more reviewers.
+            let withdrawn = try await intake.post("/v1/proposals/\(id)/withdraw", json: #"{"reason":"Merged into a regional project"}"#, headers: focalPoint)
+            #expect(withdrawn.status == .ok, "\(withdrawn.text)")
+            let closed = try await eventually {
+                try await workflow.get("/v1/reviews/\(id)", headers: secretariat).json(CaseReply.self).stage == "closed"
+            }
+            #expect(closed, "workflow log:\n\(workflow.tail())")
+            let closedCase = try await workflow.get("/v1/reviews/\(id)", headers: secretariat).json(CaseReply.self)
+            #expect(closedCase.history.last?.action == "withdrawn")
+            #expect(closedCase.history.last?.actor == EventActor(sub: "fp-kz", role: "focal_point"))
+            #expect(closedCase.history.last?.detail.contains("Merged into a regional project") == true)
+            let late = try await workflow.post(path, json: #"{"reviewer":"rev-de","name":"Late Reviewer","country":"DE"}"#, headers: secretariat)
+            #expect(late.status == .conflict)
+            #expect(late.text.contains(#""state":"closed""#), "\(late.text)")
         }
     }
 

@@ -53,12 +53,28 @@ struct ProposalSubmittedHandler: Sendable {
                 "stale submission ignored", metadata: ["revision": "\(submitted.revision)", "case.revision": "\(revision)"])
             return
         }
-        try await connection.query(
+        let repository = ReviewCaseRepository(logger: context.logger)
+        try await repository.appendHistory(
+            caseID: caseID, actor: actor, action: action,
+            detail: "revision \(submitted.revision) submitted; screening by the \(submitted.region) secretariat",
+            eventID: envelope.metadata.id, on: connection)
+        guard action == "resubmitted" else { return }
+        // A revision may bring in a reviewer's own country: a reviewer never assesses a proposal
+        // whose lead or participating countries include theirs.
+        let involved = Array(Set(submitted.participatingCountries + [submitted.leadCountry])).sorted()
+        let conflicted = try await connection.query(
             """
-            INSERT INTO review_history (case_id, actor_sub, actor_role, action, detail, event_id)
-            VALUES (\(caseID), \(actor.sub), \(actor.role), \(action),
-                    \("revision \(submitted.revision) submitted; screening by the \(submitted.region) secretariat"), \(envelope.metadata.id))
+            DELETE FROM review_assignments WHERE case_id = \(caseID) AND reviewer_country = ANY(\(involved))
+            RETURNING reviewer_sub, reviewer_name, reviewer_country
             """,
             logger: context.logger)
+        var removed: [(String, String, String)] = []
+        for try await row in conflicted.decode((String, String, String).self) { removed.append(row) }
+        for (sub, name, country) in removed.sorted(by: { $0.0 < $1.0 }) {
+            try await repository.appendHistory(
+                caseID: caseID, actor: .system("workflow"), action: "reviewer_unassigned",
+                detail: "\(name) (\(sub)) unassigned: conflict of interest, revision \(submitted.revision) involves \(country)",
+                eventID: envelope.metadata.id, on: connection)
+        }
     }
 }
