@@ -39,6 +39,10 @@ if [ -z "${COE_DATABASE_URL:-}" ] && [ -z "${COE_AMQP_URL:-}" ]; then
         PSQL="$ROOT/deploy/local/postgres.sh psql" RABBITMQCTL="$ROOT/deploy/local/rabbitmq.sh ctl" \
         COE_DB_NAME="$COE_DB_NAME" COE_DB_HOST="127.0.0.1:$COE_PG_PORT" COE_AMQP_HOST="127.0.0.1:$COE_AMQP_PORT" \
         "$ROOT/deploy/production/provision.sh")"
+    # The stack's admin user keeps working everywhere (the CLI's defaults, psql): it is made a
+    # member of every service role. The services themselves use only their own.
+    "$ROOT/deploy/local/postgres.sh" psql -v ON_ERROR_STOP=1 -q \
+        -c "GRANT intake, workflow, funding, notifications TO \"$COE_DB_USER\""
     while read -r name database amqp; do
         DATABASE_URLS[${name%:}]="${database#COE_DATABASE_URL=}"
         AMQP_URLS[${name%:}]="${amqp#COE_AMQP_URL=}"

@@ -107,25 +107,29 @@ struct QueueMover {
         return held
     }
 
+    /// The header that marks the copies one run publishes, so that the run recognises them if they come back.
+    static let runHeader = "x-coe-replay-run"
+
     /// Publishes `message(delivery)` for each selected message and acks the original once the
     /// copy is confirmed; the others go back to the queue. Stops when the queue is empty or a
-    /// message moved in this run comes back. Returns how many moved.
+    /// copy this run published comes back (parked again, or still unroutable): each copy carries
+    /// the run's id in a header, so messages without ids or with duplicate ids can't loop or end
+    /// the run early. Returns how many moved.
     func move(
         from queue: String, selecting messageIDs: Set<String>?,
         where include: (AMQPDelivery) -> Bool = { _ in true },
         _ message: (AMQPDelivery) -> AMQPMessage
     ) async throws -> Int {
+        let run = UUID().uuidString
         var skipped: [AMQPDelivery] = []
         defer { for delivery in skipped { connection.reject(delivery, requeue: true) } }
         var moved = 0
-        var seen = Set<String>()
         while let delivery = try await connection.get(from: queue) {
-            let id = delivery.properties.messageID ?? ""
-            if !id.isEmpty && seen.contains(id) {
+            if delivery.properties.headers[Self.runHeader]?.stringValue == run {
                 skipped.append(delivery)
                 break
             }
-            if let messageIDs, !messageIDs.contains(id) {
+            if let messageIDs, !messageIDs.contains(delivery.properties.messageID ?? "") {
                 skipped.append(delivery)
                 continue
             }
@@ -133,14 +137,15 @@ struct QueueMover {
                 skipped.append(delivery)
                 continue
             }
+            var copy = message(delivery)
+            copy.properties.headers[Self.runHeader] = .string(run)
             do {
-                try await connection.publish([message(delivery)])
+                try await connection.publish([copy])
             } catch {
                 skipped.append(delivery)
                 throw error
             }
             connection.ack(delivery)
-            seen.insert(id)
             moved += 1
         }
         return moved

@@ -36,7 +36,9 @@ public struct ListParameters: Sendable {
             base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
             guard let data = Data(base64Encoded: base64) else { return nil }
             let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
-            guard parts.count == 2, let id = UUID(uuidString: String(parts[1])) else { return nil }
+            guard parts.count == 2, let id = UUID(uuidString: String(parts[1])),
+                  parts[0].wholeMatch(of: /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?/) != nil
+            else { return nil }
             self.init(time: String(parts[0]), id: id)
         }
     }

@@ -1,5 +1,6 @@
 import AMQP
 import Foundation
+import Messaging
 import PostgresNIO
 import Storage
 import Testing
@@ -33,14 +34,17 @@ struct LeastPrivilegeTests {
             "COE_PROVISION_PREFIX": isolation,
         ]
         var credentials: [String: Credentials] = [:]
+        // Passwords with the characters that break SQL literals and URLs, to see them quoted and encoded.
+        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
         for service in ["intake", "workflow"] {
-            let databasePassword = UUID().uuidString, brokerPassword = UUID().uuidString
+            let databasePassword = "p'w@:/%\(UUID().uuidString)", brokerPassword = "b'w@:/%\(UUID().uuidString)"
             environment["COE_\(service.uppercased())_DB_PASSWORD"] = databasePassword
             environment["COE_\(service.uppercased())_AMQP_PASSWORD"] = brokerPassword
             let role = "\(isolation)_\(service)"
             credentials[service] = Credentials(
-                database: "postgres://\(role):\(databasePassword)@\(databaseHost)\(database.path)",
-                broker: "amqp://\(role):\(brokerPassword)@\(brokerHost)/%2F")
+                database: "postgres://\(role):\(encoded(databasePassword))@\(databaseHost)\(database.path)",
+                broker: "amqp://\(role):\(encoded(brokerPassword))@\(brokerHost)/%2F")
         }
         try await runBashScript(Self.root.appendingPathComponent("deploy/production/provision.sh").path, [], environment: environment)
         return credentials
@@ -57,7 +61,7 @@ struct LeastPrivilegeTests {
         let intake = try ServiceProcess("coe-intake", isolation: isolation, extraEnvironment: environment(intakeCredentials))
         let workflow = try ServiceProcess("coe-workflow", isolation: isolation, extraEnvironment: environment(workflowCredentials))
 
-        // Both migrate their schemas, relay, consume and retry with only their own rights.
+        // Both migrate their schemas, relay and consume with only their own rights.
         try await workflow.start()
         try await intake.start()
         let id = try await submitProposal(intake)
@@ -66,6 +70,29 @@ struct LeastPrivilegeTests {
         #expect(opened, "workflow log:\n\(workflow.tail())")
         let assigned = try await workflow.post("/v1/reviews/\(id)/assignments", json: reviewerJSON, headers: secretariat)
         #expect(assigned.status == .created, "\(assigned.text)")
+
+        // Workflow parks a poison message through its own direct exchange, and its DLQ tool,
+        // with workflow's user, replays it the same way (and it is parked again).
+        let admin = AMQPConnection(configuration: .init(url: try TestEnvironment.amqpURL(), name: "admin"), logger: TestEnvironment.logger)
+        try await withRunning(admin) {
+            #expect(await eventually { admin.isConnected })
+            let poison = #"{"id":"6f1c1a56-08a3-4a52-9d8f-6d3f10e1a0ff","type":"proposal.submitted","version":1,"occurredAt":"2026-11-25T10:00:00Z","source":"intake","subject":"p","correlationId":"6f1c1a56-08a3-4a52-9d8f-6d3f10e1a0ff","causationId":null,"actor":{"sub":"a","role":"focal_point"},"traceparent":null,"data":{"title":42}}"#
+            try await admin.publish([
+                AMQPMessage(
+                    exchange: "\(isolation).events", routingKey: "proposal.submitted", body: Array(poison.utf8),
+                    properties: AMQPProperties(messageID: "lp-poison", type: "proposal.submitted"))
+            ])
+        }
+        let workflowTopology = MessagingTopology(exchange: "\(isolation).events", service: "\(isolation).workflow")
+        let tool = AMQPConnection(configuration: .init(url: try AMQPURL(workflowCredentials.broker), name: "workflow.dlq-tool"), logger: TestEnvironment.logger)
+        try await withRunning(tool) {
+            #expect(await eventually { tool.isConnected })
+            let dlq = DeadLetterQueue(connection: tool, topology: workflowTopology)
+            #expect(await eventually { (try? await dlq.list().map(\.messageID)) == ["lp-poison"] }, "workflow log:\n\(workflow.tail())")
+            let replayed = try await dlq.replay()
+            #expect(replayed == 1)
+            #expect(await eventually { (try? await dlq.list().map(\.messageID)) == ["lp-poison"] })
+        }
 
         // Intake's database role: its schema only; no CREATE on the database.
         let logger = TestEnvironment.logger

@@ -106,8 +106,24 @@ struct WorkflowTests {
             #expect(event.data.region == "CA")
             #expect(event.data.revision == 1)
             #expect(event.data.reviewer == .init(sub: "rev-fr", name: "Camille Laurent", email: "camille.laurent@example.fr"))
-            try await Task.sleep(for: .milliseconds(500))
-            #expect(try await spy.inspect(queue: spy.configuration.consumeQueue!)?.messages == 0, "a second review.assigned was published")
+            // No second review.assigned arrives (read from the stream: unacked deliveries don't show in queue counts).
+            let another = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    for await delivery in spy.deliveries {
+                        spy.ack(delivery)
+                        return true
+                    }
+                    return false
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(1))
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(!another, "a second review.assigned was published")
 
             // Unassigned: the reviewer loses the case; the history keeps both steps, with who did them.
             #expect(try await workflow.request(.DELETE, "/v1/reviews/\(id)/assignments/rev-fr", headers: secretariat).status == .noContent)
@@ -167,6 +183,16 @@ struct WorkflowTests {
             let path = "/v1/reviews/\(id)/assignments"
             #expect(try await workflow.post(path, json: #"{"reviewer":"rev-tj","name":"Tajik Reviewer","country":"TJ"}"#, headers: secretariat).status == .created)
             #expect(try await workflow.post(path, json: reviewerJSON, headers: secretariat).status == .created)
+
+            // Reviews are independent: the applicant doesn't learn who reviews, a reviewer sees only themselves.
+            let applicantView = try await workflow.get("/v1/reviews/\(id)", headers: focalPoint).json(CaseReply.self)
+            #expect(applicantView.assignments.isEmpty)
+            #expect(applicantView.history.filter { $0.action == "reviewer_assigned" }.map(\.detail) == ["a reviewer was assigned", "a reviewer was assigned"])
+            let reviewerView = try await workflow.get("/v1/reviews/\(id)", headers: try await Self.assignedReviewer).json(CaseReply.self)
+            #expect(reviewerView.assignments.map(\.reviewer) == ["rev-fr"])
+            #expect(!reviewerView.history.contains { $0.detail.contains("Tajik") })
+            let listed = try await workflow.get("/v1/reviews", headers: focalPoint).json(CasePageReply.self)
+            #expect(listed.items.allSatisfy { $0.assignments.isEmpty })
 
             // Workflow asks for a revision (published here by the test); the new one brings in Tajikistan.
             let proposalID = try #require(UUID(uuidString: id))
@@ -242,6 +268,11 @@ struct WorkflowTests {
             #expect(try await workflow.get("/v1/reviews", headers: try await Self.assignedReviewer).json(CasePageReply.self).items.isEmpty)
 
             // Bad parameters: every one named.
+            // A cursor that decodes but whose time is not one: named, not a 500.
+            let forged = Data("yesterday|\(UUID().uuidString)".utf8).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let forgedReply = try await workflow.get("/v1/reviews?cursor=\(forged)", headers: secretariat)
+            #expect(forgedReply.status.code == 422, "\(forgedReply.text)")
             let bad = try await workflow.get("/v1/reviews?stage=done&limit=0&cursor=zzz&sort=title", headers: secretariat)
             #expect(bad.status.code == 422)
             #expect(Set(try bad.json(ProblemReply.self).errors?.map(\.field) ?? []) == ["stage", "limit", "cursor", "sort"], "\(bad.text)")

@@ -11,8 +11,10 @@
 #     deploy/production/provision.sh            # prints COE_DATABASE_URL / COE_AMQP_URL per service
 #
 # Passwords come from COE_<SERVICE>_DB_PASSWORD / COE_<SERVICE>_AMQP_PASSWORD, or are generated.
-# Running it again is safe: it resets the passwords it is given and hands objects a service's
-# schema holds (say, made by an earlier single-user setup) to the service's role.
+# Running it again is safe when the passwords are supplied (deploy/up.sh and compose's setup
+# keep theirs; generated ones change on every run, so running services must be restarted),
+# and it hands the objects a service's schema holds (say, made by an earlier single-user
+# setup) to the service's role.
 # COE_PROVISION_PREFIX=p names the roles and schemas p_<service> and the queues p.<service>.*
 # (the layout of COE_DATABASE_SCHEMA / COE_AMQP_QUEUE_PREFIX that isolated test stacks use).
 set -euo pipefail
@@ -27,6 +29,15 @@ SERVICES="${COE_SERVICES:-intake workflow funding notifications}"
 PREFIX="${COE_PROVISION_PREFIX:-}"
 
 secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+# Percent-encodes what goes into a URL's user-info (a supplied password may hold @ : / %).
+urlencode() {
+    local text="$1" out="" char i
+    for ((i = 0; i < ${#text}; i++)); do
+        char="${text:i:1}"
+        case "$char" in [a-zA-Z0-9._~-]) out="$out$char" ;; *) out="$out$(printf '%%%02X' "'$char")" ;; esac
+    done
+    printf '%s' "$out"
+}
 escape() { printf '%s' "$1" | sed 's/[.[\*^$()+?{|]/\\&/g'; }
 
 $PSQL -v ON_ERROR_STOP=1 -q -c "REVOKE CREATE ON DATABASE \"$DATABASE\" FROM PUBLIC" \
@@ -39,7 +50,8 @@ for service in $SERVICES; do
     db_password="${!db_var:-$(secret)}"; amqp_password="${!amqp_var:-$(secret)}"
     if [ -n "$PREFIX" ]; then role="${PREFIX}_${service}"; queues="${PREFIX}.${service}"; else role="$service"; queues="$service"; fi
 
-    $PSQL -v ON_ERROR_STOP=1 -q <<SQL
+    # The password goes in as a psql variable (quoted by psql), never spliced into the SQL.
+    $PSQL -v ON_ERROR_STOP=1 -v password="$db_password" -q <<SQL
 SET client_min_messages = warning;
 DO \$\$
 BEGIN
@@ -48,7 +60,7 @@ BEGIN
     END IF;
 END
 \$\$;
-ALTER ROLE "$role" LOGIN PASSWORD '$db_password' NOSUPERUSER NOCREATEDB NOCREATEROLE;
+ALTER ROLE "$role" LOGIN PASSWORD :'password' NOSUPERUSER NOCREATEDB NOCREATEROLE;
 GRANT CONNECT ON DATABASE "$DATABASE" TO "$role";
 CREATE SCHEMA IF NOT EXISTS "$role" AUTHORIZATION "$role";
 ALTER SCHEMA "$role" OWNER TO "$role";
@@ -91,5 +103,5 @@ SQL
         "^(${ex}|${ex}\\.unrouted|${own})\$" >/dev/null
 
     vhost_encoded="$(printf '%s' "$VHOST" | sed 's#/#%2f#g')"
-    echo "$service: COE_DATABASE_URL=postgres://$role:$db_password@$DB_HOST/$DATABASE COE_AMQP_URL=amqp://$role:$amqp_password@$AMQP_HOST/$vhost_encoded"
+    echo "$service: COE_DATABASE_URL=postgres://$role:$(urlencode "$db_password")@$DB_HOST/$DATABASE COE_AMQP_URL=amqp://$role:$(urlencode "$amqp_password")@$AMQP_HOST/$vhost_encoded"
 done

@@ -37,7 +37,7 @@ struct ReviewController: Sendable {
         let rows = try await client.withConnection { connection in
             try await repository.list(filter, scope: access.scope, on: connection)
         }
-        return ListPage(rows: rows, limit: query.limit)
+        return ListPage(rows: rows.map { (access.visible($0.0), $0.1) }, limit: query.limit)
     }
 
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> ReviewCase {
@@ -47,7 +47,7 @@ struct ReviewController: Sendable {
         guard let reviewCase = found, access.canRead(reviewCase) else {
             throw HTTPProblem.notFound("A review case for proposal \(id.uuidString)")
         }
-        return reviewCase
+        return access.visible(reviewCase)
     }
 
     // MARK: Assignments

@@ -4,9 +4,9 @@ import ServiceRuntime
 ///
 /// | role | sees | acts |
 /// |---|---|---|
-/// | focal point | their country's cases (as lead) | nothing |
+/// | focal point | their country's cases (as lead), not who reviews them | nothing |
 /// | secretariat | their region's cases | assigns and unassigns reviewers there |
-/// | reviewer | the cases they are assigned to | (assesses them: the workflow issue) |
+/// | reviewer | the cases they are assigned to (not who else reviews them) | (assesses them: the workflow issue) |
 /// | finance, admin | all | nothing yet (admins decide: the workflow issue) |
 ///
 /// A case outside the caller's view answers 404, never 403, so ids can't be probed;
@@ -36,6 +36,31 @@ struct ReviewAccess: Sendable {
         if let region = scope.region, reviewCase.region != region { return false }
         if let reviewer = scope.assignedTo, !reviewCase.isAssigned(reviewer) { return false }
         return true
+    }
+
+    /// The case as the caller may see it. Reviews are independent: the applicant's focal point
+    /// doesn't learn who reviews the proposal, and a reviewer sees their own assignment only;
+    /// the history keeps the steps but not the names. Secretariats, finance and admins see all.
+    func visible(_ reviewCase: ReviewCase) -> ReviewCase {
+        var visible = reviewCase
+        switch caller.role {
+        case .secretariat, .finance, .admin:
+            return reviewCase
+        case .focalPoint:
+            visible.assignments = []
+        case .reviewer:
+            visible.assignments = reviewCase.assignments.filter { $0.reviewer == caller.sub }
+        }
+        visible.history = reviewCase.history.map { entry in
+            var entry = entry
+            switch entry.action {
+            case "reviewer_assigned": entry.detail = "a reviewer was assigned"
+            case "reviewer_unassigned": entry.detail = "a reviewer was unassigned"
+            default: break
+            }
+            return entry
+        }
+        return visible
     }
 
     /// Assigning reviewers is the regional secretariat's act.

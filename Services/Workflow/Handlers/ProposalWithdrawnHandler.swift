@@ -21,9 +21,10 @@ struct ProposalWithdrawnHandler: Sendable {
         var found: (UUID, String)?
         for try await row in rows.decode((UUID, String).self) { found = row }
         guard let (caseID, stage) = found else {
-            // Only submitted proposals have cases, and their submission comes first on the same subject.
-            context.logger.warning("withdrawal of a proposal without a review case ignored")
-            return
+            // Only submitted proposals are withdrawn with an event, and their submission comes first
+            // on the same subject, unless it is waiting out a retry: then so does the withdrawal
+            // (through the delay queues, and to the DLQ beside it if it never comes).
+            throw CaseNotOpenYet(proposalID: withdrawn.proposalId)
         }
         guard stage != ReviewStage.closed.rawValue else { return }
         try await connection.query(
@@ -34,4 +35,9 @@ struct ProposalWithdrawnHandler: Sendable {
             detail: "revision \(withdrawn.revision) withdrawn by the focal point" + (withdrawn.reason.map { ": \($0)" } ?? ""),
             eventID: envelope.metadata.id, on: connection)
     }
+}
+
+struct CaseNotOpenYet: Error, CustomStringConvertible {
+    let proposalID: UUID
+    var description: String { "no review case for proposal \(proposalID) yet: its submission has not been handled" }
 }
