@@ -31,7 +31,7 @@ PREFIX="${COE_PROVISION_PREFIX:-}"
 secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 # Percent-encodes what goes into a URL's user-info (a supplied password may hold @ : / %).
 urlencode() {
-    local text="$1" out="" char i
+    local LC_ALL=C text="$1" out="" char i   # byte by byte: UTF-8 is encoded per byte
     for ((i = 0; i < ${#text}; i++)); do
         char="${text:i:1}"
         case "$char" in [a-zA-Z0-9._~-]) out="$out$char" ;; *) out="$out$(printf '%%%02X' "'$char")" ;; esac
