@@ -14,12 +14,12 @@ struct StatementTimeoutTests {
         let started = ContinuousClock.now
         do {
             // The error arrives with the rows (PostgresNIO streams them).
-            for try await _ in try await connection.query("SELECT pg_sleep(3)", logger: TestEnvironment.logger) {}
-            Issue.record("pg_sleep(3) finished despite a 200 ms statement timeout")
+            for try await _ in try await connection.query("SELECT pg_sleep(60)", logger: TestEnvironment.logger) {}
+            Issue.record("pg_sleep(60) finished despite a 200 ms statement timeout")
         } catch {
             #expect(DatabaseFailure.sqlState(error) == "57014", "\(String(reflecting: error))")
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(30))  // cancelled, not slept out: not a timing test
         try await connection.close()
     }
 }
