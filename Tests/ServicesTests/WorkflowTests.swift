@@ -133,6 +133,15 @@ struct WorkflowTests {
             #expect(reviewCase.assignments.isEmpty)
             #expect(reviewCase.history.map(\.action) == ["opened", "reviewer_assigned", "reviewer_unassigned"])
             #expect(reviewCase.history.last?.actor == EventActor(sub: "sec-ca", role: "secretariat"))
+
+            // Workflow's audit trail has each of those requests, with its actor and outcome.
+            let audit = try await workflow.get("/v1/audit", headers: try await TestTokens.header(role: "admin", sub: "admin-1")).json(AuditReply.self)
+            #expect(audit.items.reversed().map { "\($0.actor) \($0.role) \($0.action) \($0.outcome)" } == [
+                "sec-ca secretariat POST /v1/reviews/{proposalId}/assignments 201",
+                "sec-ca secretariat POST /v1/reviews/{proposalId}/assignments 200",
+                "sec-ca secretariat DELETE /v1/reviews/{proposalId}/assignments/{reviewer} 204",
+                "sec-ca secretariat DELETE /v1/reviews/{proposalId}/assignments/{reviewer} 404",
+            ])
         }
     }
 

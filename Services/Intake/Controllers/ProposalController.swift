@@ -62,7 +62,7 @@ struct ProposalController: Sendable {
                 detail: "Send If-Match with the ETag you last read, so that no one's edit is overwritten.")
         }
         let (body, _) = try await Self.body(request, context: context)
-        let proposal = try await transaction { connection -> Proposal in
+        let proposal = try await client.withTransaction(logger: logger) { connection -> Proposal in
             var proposal = try await changeable(id, access: access, action: .update, on: connection)
             guard ifMatch == proposal.etag || ifMatch == "W/\(proposal.etag)" else {
                 throw HTTPProblem(
@@ -135,7 +135,7 @@ struct ProposalController: Sendable {
             guard reader.problems.isEmpty else { throw HTTPProblem.validation(reader.problems) }
         }
         let reason = given
-        let proposal = try await transaction { connection -> Proposal in
+        let proposal = try await client.withTransaction(logger: logger) { connection -> Proposal in
             var proposal = try await changeable(id, access: access, action: .withdraw, on: connection)
             let from = proposal.status
             proposal.status = .withdrawn
@@ -251,13 +251,6 @@ struct ProposalController: Sendable {
         guard problems.isEmpty else { throw HTTPProblem.validation(problems) }
     }
 
-    private func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { try await body($0) }
-        } catch {
-            throw DatabaseFailure.underlying(error)
-        }
-    }
 
     /// Runs `body` once per (caller, Idempotency-Key); without a key, just once.
     private func idempotent(
@@ -265,7 +258,7 @@ struct ProposalController: Sendable {
         _ body: @escaping @Sendable (PostgresConnection) async throws -> (HTTPResponse.Status, Proposal, String?)
     ) async throws -> Response {
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
-        let stored: (Int, String, String?, String) = try await transaction { connection in
+        let stored: (Int, String, String?, String) = try await client.withTransaction(logger: logger) { connection in
             if let key {
                 if case .replay(let status, let text, let location) = try await idempotency.begin(
                     caller: caller.sub, key: key, operation: operation, request: raw, on: connection)

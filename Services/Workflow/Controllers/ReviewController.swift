@@ -59,7 +59,7 @@ struct ReviewController: Sendable {
         let id = try context.uuidParameter("proposalId")
         let (body, _) = try await ProblemJSONDecoder.jsonValue(request, context: context)
         let input = try AssignmentInput.parse(body)
-        let (reviewCase, created) = try await transaction { connection -> (ReviewCase, Bool) in
+        let (reviewCase, created) = try await client.withTransaction(logger: logger) { connection -> (ReviewCase, Bool) in
             let reviewCase = try await actionable(id, access: access, on: connection)
             if reviewCase.isAssigned(input.reviewer) { return (reviewCase, false) }
             guard reviewCase.stage.acceptsAssignments else {
@@ -95,7 +95,7 @@ struct ReviewController: Sendable {
         let access = ReviewAccess(caller: caller)
         let id = try context.uuidParameter("proposalId")
         let reviewer = context.parameters.get("reviewer").map { $0.removingPercentEncoding ?? $0 } ?? ""
-        try await transaction { connection in
+        try await client.withTransaction(logger: logger) { connection in
             let reviewCase = try await actionable(id, access: access, on: connection)
             guard let assignment = reviewCase.assignments.first(where: { $0.reviewer == reviewer }) else {
                 throw HTTPProblem.notFound("Reviewer \(reviewer) on the case of proposal \(id.uuidString)")
@@ -132,13 +132,6 @@ struct ReviewController: Sendable {
         return problem
     }
 
-    private func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { try await body($0) }
-        } catch {
-            throw DatabaseFailure.underlying(error)
-        }
-    }
 }
 
 extension ReviewCase: ResponseEncodable {}
