@@ -81,6 +81,10 @@ public struct AMQPProperties: Sendable, Equatable {
     public var timestamp: Int64?
     public var persistent: Bool
     public var headers: [String: AMQPFieldValue]
+    /// The broker user that published the message. RabbitMQ refuses a message whose `user_id`
+    /// is not the publishing connection's user, so a present value is true; every publish of
+    /// ``AMQPConnection`` sets it to the connection's user.
+    public var userID: String?
 
     public init(
         contentType: String? = "application/json",
@@ -89,7 +93,8 @@ public struct AMQPProperties: Sendable, Equatable {
         correlationID: String? = nil,
         timestamp: Int64? = nil,
         persistent: Bool = true,
-        headers: [String: AMQPFieldValue] = [:]
+        headers: [String: AMQPFieldValue] = [:],
+        userID: String? = nil
     ) {
         self.contentType = contentType
         self.messageID = messageID
@@ -98,6 +103,7 @@ public struct AMQPProperties: Sendable, Equatable {
         self.timestamp = timestamp
         self.persistent = persistent
         self.headers = headers
+        self.userID = userID
     }
 }
 

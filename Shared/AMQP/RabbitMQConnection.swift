@@ -309,6 +309,7 @@ final class RabbitMQConnection {
         if has(AMQP_BASIC_TIMESTAMP_FLAG) { properties.timestamp = Int64(raw.timestamp) }
         if has(AMQP_BASIC_DELIVERY_MODE_FLAG) { properties.persistent = raw.delivery_mode == 2 }
         if has(AMQP_BASIC_HEADERS_FLAG) { properties.headers = fields(raw.headers) }
+        if has(AMQP_BASIC_USER_ID_FLAG) { properties.userID = string(raw.user_id) }
         return properties
     }
 
@@ -397,6 +398,7 @@ private final class CArena {
         raw.delivery_mode = properties.persistent ? 2 : 1
         flags |= AMQP_BASIC_DELIVERY_MODE_FLAG
         if !properties.headers.isEmpty { raw.headers = table(properties.headers); flags |= AMQP_BASIC_HEADERS_FLAG }
+        if let value = properties.userID { raw.user_id = bytes(value); flags |= AMQP_BASIC_USER_ID_FLAG }
         raw._flags = amqp_flags_t(flags)
         return raw
     }

@@ -1,20 +1,5 @@
 import Foundation
 
-/// The event types of the catalogue (version 1). The routing key is the raw value.
-public enum EventType: String, Sendable, Codable, CaseIterable {
-    case proposalSubmitted = "proposal.submitted"
-    case proposalWithdrawn = "proposal.withdrawn"
-    case reviewAssigned = "review.assigned"
-    case reviewAssessed = "review.assessed"
-    case proposalRevisionRequested = "proposal.revision_requested"
-    case proposalApproved = "proposal.approved"
-    case proposalRejected = "proposal.rejected"
-    case fundingCommitted = "funding.committed"
-    case fundingCommitmentBlocked = "funding.commitment_blocked"
-    case fundingDisbursed = "funding.disbursed"
-    case fundingClosed = "funding.closed"
-}
-
 /// Who caused an event.
 public struct EventActor: Codable, Sendable, Hashable {
     public var sub: String

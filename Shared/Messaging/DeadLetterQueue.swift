@@ -87,6 +87,12 @@ public struct UnroutedEvents: Sendable {
         }) { delivery in
             var properties = delivery.properties
             properties.headers["x-coe-replayed-at"] = .string(Date().formatted(.iso8601))
+            // The operator republishes under its own user_id; consumers trust this header from
+            // operators only. It is kept only on a copy this operator made before (one that came
+            // back still unrouted); otherwise it is the publisher's, and nothing it claimed counts.
+            if delivery.properties.userID != connection.configuration.url.user {
+                properties.headers[SenderPolicy.senderHeader] = delivery.properties.userID.map { .string($0) }
+            }
             // Not mandatory: an event still nobody's goes back to the unrouted queue, as it came.
             return AMQPMessage(exchange: topology.exchange, routingKey: delivery.routingKey, body: delivery.body, properties: properties, mandatory: false)
         }

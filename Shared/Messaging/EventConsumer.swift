@@ -46,6 +46,7 @@ public final class EventConsumer: Service, Sendable {
     private let topology: MessagingTopology
     private let handlers: [String: EventHandler]
     private let configuration: Configuration
+    private let senders: SenderPolicy
     private let logger: Logger
     private let ready: @Sendable () async throws -> Void
     private let stopping = Atomic<Bool>(false)
@@ -53,10 +54,11 @@ public final class EventConsumer: Service, Sendable {
     /// - Parameters:
     ///   - consumer: the inbox name of this consumer (the service name).
     ///   - connection: a connection consuming ``MessagingTopology/eventsQueue``.
+    ///   - senders: who may have sent which event; anything else is parked unapplied.
     ///   - ready: awaited before the first delivery is handled (e.g. until migrations ran).
     public init(
         consumer: String, connection: AMQPConnection, client: PostgresClient, topology: MessagingTopology,
-        handlers: [EventHandler], configuration: Configuration = .init(), logger: Logger,
+        handlers: [EventHandler], senders: SenderPolicy, configuration: Configuration = .init(), logger: Logger,
         ready: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.consumer = consumer
@@ -65,6 +67,10 @@ public final class EventConsumer: Service, Sendable {
         self.topology = topology
         self.handlers = Dictionary(handlers.map { ("\($0.eventType)/v\($0.version)", $0) }) { first, _ in first }
         self.configuration = configuration
+        // This service's own copies (retries, parking, DLQ replays) keep their original sender in a header.
+        var senders = senders
+        senders.relays.insert(connection.configuration.url.user)
+        self.senders = senders
         var logger = logger
         logger[metadataKey: "component"] = "event-consumer"
         self.logger = logger
@@ -118,6 +124,11 @@ public final class EventConsumer: Service, Sendable {
         var logger = self.logger
         logger[metadataKey: "event.id"] = "\(metadata.id)"
         logger[metadataKey: "event.type"] = "\(metadata.type)"
+        if let refusal = senders.refusal(type: metadata.type, source: metadata.source, sender: sender(of: delivery)) {
+            Counter(label: "coe_messages_refused_total", dimensions: [("service", topology.service), ("type", metadata.type)]).increment()
+            await park(delivery, type: metadata.type, reason: "refused: \(refusal)")
+            return
+        }
         guard let handler = handlers["\(metadata.type)/v\(metadata.version)"] else {
             await park(delivery, type: metadata.type, reason: "\(consumer) has no handler for \(metadata.type) version \(metadata.version)")
             return
@@ -203,8 +214,16 @@ public final class EventConsumer: Service, Sendable {
         await move(delivery, to: topology.deadLetterQueue, headers: headers)
     }
 
+    /// The broker user that originally published the delivery (see ``SenderPolicy``).
+    private func sender(of delivery: AMQPDelivery) -> String? {
+        senders.sender(userID: delivery.properties.userID, header: delivery.properties.headers[SenderPolicy.senderHeader]?.stringValue)
+    }
+
     private func failureHeaders(_ delivery: AMQPDelivery, reason: String, attempts: Int) -> [String: AMQPFieldValue] {
         var headers = delivery.properties.headers
+        // The copy goes out with this service's user_id; the header keeps who really sent it
+        // (overwritten, never trusted from the message itself).
+        headers[SenderPolicy.senderHeader] = sender(of: delivery).map { .string($0) }
         headers[FailureHeader.attempts] = .int(Int64(attempts))
         headers[FailureHeader.error] = .string(String(reason.prefix(2000)))
         headers[FailureHeader.consumer] = .string(consumer)

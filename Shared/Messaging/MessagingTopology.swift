@@ -3,7 +3,10 @@ import AMQP
 /// The exchange and queue names of one service, and the RabbitMQ topology they make.
 ///
 /// - `coe.events`: durable topic exchange; the routing key is the event type. Messages no
-///   queue is bound for go to its alternate exchange and are kept in `coe.events.unrouted`.
+///   queue is bound for go to its alternate exchange `coe.events.alternate` and are kept in
+///   the queue `coe.events.unrouted`, which only operators may read (it holds every
+///   service's events). The two names differ so that a service's broker user can be allowed
+///   to publish through the alternate exchange without being allowed to read the queue.
 /// - `<service>.events`: the durable quorum queue the service consumes.
 /// - `<service>.delay.<ms>ms`: one delay queue per retry delay; a message waits there for its
 ///   TTL, then dead-letters back into `<service>.events` (through `<service>.direct`). Queue
@@ -35,7 +38,7 @@ public struct MessagingTopology: Sendable, Equatable {
     public var deadLetterQueue: String { "\(service).dlq" }
     /// The exchange that routes to this service's own queues by their names.
     public var directExchange: String { "\(service).direct" }
-    public var unroutedExchange: String { "\(exchange).unrouted" }
+    public var unroutedExchange: String { "\(exchange).alternate" }
     public var unroutedQueue: String { "\(exchange).unrouted" }
 
     /// The delay queue of retry `attempt` (1-based); past the last delay, the DLQ.

@@ -25,6 +25,9 @@ public struct AuditLog: Sendable {
 
     /// Records one request. A failure to record is logged, never turned into the client's error.
     func record(actor: Caller?, action: String, resource: String, outcome: Int, requestID: String) async {
+        // What a client sent may hold NUL, which PostgreSQL refuses in text: the row is written all the same.
+        func clean(_ text: String) -> String { text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text }
+        let action = clean(action), resource = clean(resource)
         do {
             try await client.query(
                 """

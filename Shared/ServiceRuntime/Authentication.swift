@@ -53,6 +53,8 @@ public struct AuthenticationConfiguration: Sendable {
     public var hs256Secret: String?
     public var allowHS256: Bool
     public var leeway: TimeInterval
+    /// A token may live at most this long (`exp` − `iat`; `COE_JWT_MAX_LIFETIME_SECONDS`, default 12 h).
+    public var maximumLifetime: TimeInterval
     /// When set, `/metrics` needs `Authorization: Bearer <this>`.
     public var metricsToken: String?
 
@@ -69,6 +71,7 @@ public struct AuthenticationConfiguration: Sendable {
         hs256Secret = value("COE_JWT_HS256_SECRET")
         allowHS256 = value("COE_JWT_ALLOW_HS256") == "true"
         leeway = TimeInterval(value("COE_JWT_LEEWAY_SECONDS").flatMap(Int.init) ?? 30)
+        maximumLifetime = TimeInterval(value("COE_JWT_MAX_LIFETIME_SECONDS").flatMap(Int.init) ?? 12 * 3600)
         metricsToken = value("COE_METRICS_TOKEN")
     }
 
@@ -148,6 +151,7 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
         let changes = [.post, .put, .patch, .delete].contains(request.method)
         do {
             context.caller = try await caller(from: request.headers[.authorization])
+            try Self.refuseNUL(in: request)
             let response = try await next(request, context)
             if changes { await record(request, context: context, outcome: response.status.code) }
             return response
@@ -189,6 +193,28 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
         if let nbf = claims.nbf, nbf.value > now.addingTimeInterval(configuration.leeway) {
             problems.append(FieldProblem(field: "nbf", problem: "the token is not valid before \(nbf.value.formatted(.iso8601))"))
         }
+        if let iat = claims.iat, iat.value > now.addingTimeInterval(configuration.leeway) {
+            problems.append(FieldProblem(field: "iat", problem: "the token claims to be issued in the future (\(iat.value.formatted(.iso8601)))"))
+        }
+        // Without iat the lifetime left counts: a token can't outlive the limit either way.
+        let issued = claims.iat.map { min($0.value, now) } ?? now
+        if claims.exp.value.timeIntervalSince(issued) > configuration.maximumLifetime + configuration.leeway {
+            problems.append(FieldProblem(
+                field: "exp", problem: "the token lives longer than the \(Int(configuration.maximumLifetime)) s this service accepts"))
+        }
+        let subject = claims.sub.value
+        if subject.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            problems.append(FieldProblem(field: "sub", problem: "must name someone (it is blank)"))
+        }
+        for (claim, text) in [("sub", subject), ("name", claims.name), ("email", claims.email), ("role", claims.role),
+                              ("country", claims.country), ("region", claims.region)] {
+            if let text, text.utf8.contains(0) || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) {
+                problems.append(FieldProblem(field: claim, problem: "must not contain NUL or other control characters"))
+            }
+            if let text, text.utf8.count > 512 {
+                problems.append(FieldProblem(field: claim, problem: "must be at most 512 bytes long"))
+            }
+        }
         if claims.iss.value != configuration.issuer {
             problems.append(FieldProblem(field: "iss", problem: "must be \(configuration.issuer)"))
         }
@@ -209,6 +235,19 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
             throw Self.unauthorized("invalid_token", detail: "The token's claims are not accepted.", errors: problems)
         }
         return Caller(sub: claims.sub.value, role: role, country: claims.country, region: claims.region)
+    }
+
+    /// PostgreSQL keeps no text with NUL in it: a path segment or query parameter holding one is
+    /// the client's mistake (422), found before it can reach a query.
+    static func refuseNUL(in request: Request) throws {
+        var problems: [FieldProblem] = []
+        if (request.uri.path.removingPercentEncoding ?? request.uri.path).utf8.contains(0) {
+            problems.append(FieldProblem(field: "path", problem: "must not contain NUL characters"))
+        }
+        for (name, value) in request.uri.queryParameters where name.utf8.contains(0) || value.utf8.contains(0) {
+            problems.append(FieldProblem(field: String(name).replacingOccurrences(of: "\u{0}", with: "\\u0000"), problem: "must not contain NUL characters"))
+        }
+        guard problems.isEmpty else { throw HTTPProblem.validation(problems) }
     }
 
     static func unauthorized(_ error: String, detail: String, errors: [FieldProblem]? = nil) -> HTTPProblem {

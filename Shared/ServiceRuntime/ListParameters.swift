@@ -31,14 +31,28 @@ public struct ListParameters: Sendable {
                 .replacingOccurrences(of: "=", with: "")
         }
 
+        /// PostgreSQL's `timestamptz::text` shape with values a calendar has: a forged
+        /// `9999-99-99 99:99:99+00` must be the client's 422, not the database's 22008.
+        static func isPossibleTime(_ text: Substring) -> Bool {
+            guard let match = text.wholeMatch(of: /(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-])(\d{2})(:\d{2})?/),
+                  let year = Int(match.1), let month = Int(match.2), let day = Int(match.3),
+                  let hour = Int(match.4), let minute = Int(match.5), let second = Int(match.6), let offset = Int(match.9)
+            else { return false }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let components = DateComponents(year: year, month: month, day: day)
+            guard (1...9999).contains(year), (1...12).contains(month), hour < 24, minute < 60, second < 60, offset <= 15,
+                  let date = calendar.date(from: components), calendar.component(.day, from: date) == day
+            else { return false }
+            return true
+        }
+
         public init?(encoded text: String) {
             var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
             base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
             guard let data = Data(base64Encoded: base64) else { return nil }
             let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
-            guard parts.count == 2, let id = UUID(uuidString: String(parts[1])),
-                  parts[0].wholeMatch(of: /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?/) != nil
-            else { return nil }
+            guard parts.count == 2, let id = UUID(uuidString: String(parts[1])), Self.isPossibleTime(parts[0]) else { return nil }
             self.init(time: String(parts[0]), id: id)
         }
     }

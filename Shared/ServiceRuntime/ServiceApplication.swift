@@ -52,13 +52,15 @@ public enum ServiceApplication {
             connections.append(consumerConnection)
             consumer = EventConsumer(
                 consumer: S.name, connection: consumerConnection, client: client, topology: topology,
-                handlers: S.handlers(dependencies), configuration: .init(lanes: configuration.consumerLanes), logger: logger,
+                handlers: S.handlers(dependencies), senders: configuration.senders,
+                configuration: .init(lanes: configuration.consumerLanes), logger: logger,
                 ready: { try await gate.wait() })
         }
         services.append(relay)
         if let consumer { services.append(consumer) }
 
-        let router = Router(context: ServiceRequestContext.self)
+        let router = Router(context: ServiceRequestContext.self, options: .autoGenerateHeadEndpoints)
+        router.middlewares.add(ResponseHeadersMiddleware())
         router.middlewares.add(ProblemDetailsMiddleware())
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(RequestDeadlineMiddleware(limit: .seconds(configuration.requestTimeoutSeconds)))
@@ -73,6 +75,7 @@ public enum ServiceApplication {
         }
         audit.addRoutes(to: router.group("v1/audit"), authenticator: authenticator)
         S.addRoutes(to: router.group("v1"), dependencies: dependencies)
+        MethodNotAllowed.register(on: router)
 
         var app = Application(
             router: router,

@@ -1,5 +1,6 @@
 import AMQP
 import Foundation
+import Events
 import Logging
 import Messaging
 import Storage
@@ -21,6 +22,8 @@ public struct ServiceConfiguration: Sendable {
     public var consumerLanes: Int
     public var retryDelays: [Duration]
     public var heartbeatSeconds: Int
+    /// Who may have sent which event (`COE_AMQP_SENDERS`, `COE_AMQP_OPERATORS`).
+    public var senders: SenderPolicy
     public var httpHost: String
     public var httpPort: Int
     public var logLevel: Logger.Level
@@ -61,6 +64,20 @@ public struct ServiceConfiguration: Sendable {
         self.prefetch = UInt16(integer("COE_AMQP_PREFETCH", 100, in: 1...5000))
         self.consumerLanes = integer("COE_CONSUMER_LANES", 8, in: 1...256)
         self.heartbeatSeconds = integer("COE_AMQP_HEARTBEAT", 10, in: 0...600)
+        // The broker user each service publishes as (default: its name, as provisioning makes them),
+        // and the operators whose replays keep the original sender.
+        let senderList = value("COE_AMQP_SENDERS", "")
+        var users: [ServiceName: String] = [:]
+        for pair in senderList.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, let service = ServiceName(rawValue: parts[0]), !parts[1].isEmpty {
+                users[service] = parts[1]
+            } else {
+                problems.append("COE_AMQP_SENDERS: '\(pair)' is not service=user with a service among \(ServiceName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        let operators = value("COE_AMQP_OPERATORS", "coe").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        self.senders = SenderPolicy(users: users, relays: Set(operators))
         let delays = value("COE_RETRY_DELAYS", "1s,10s,60s")
         if let parsed = Self.parseDelays(delays) {
             self.retryDelays = parsed

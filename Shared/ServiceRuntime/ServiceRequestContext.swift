@@ -64,6 +64,12 @@ public struct ProblemJSONDecoder: RequestDecoder {
         } catch {
             throw HTTPProblem(.badRequest, type: "malformed-json", title: "The body is not valid JSON", detail: Self.describeSyntaxError(error, in: data))
         }
+        // NUL can only arrive escaped (a raw one is not JSON); PostgreSQL stores no text with it.
+        if data.range(of: Data(#"\u0000"#.utf8)) != nil {
+            let value = try JSONDecoder().decode(JSONValue.self, from: data)
+            let problems = value.nulProblems(at: "")
+            if !problems.isEmpty { throw HTTPProblem.validation(problems) }
+        }
         return data
     }
 
@@ -115,6 +121,27 @@ public struct ProblemJSONDecoder: RequestDecoder {
         }
         if data.isEmpty { return "The body is empty." }
         return message
+    }
+}
+
+extension JSONValue {
+    /// Every string (and key) holding a NUL character, by its path.
+    func nulProblems(at path: String) -> [FieldProblem] {
+        func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+        switch self {
+        case .string(let text):
+            return text.utf8.contains(0) ? [FieldProblem(field: path.isEmpty ? "body" : path, problem: "must not contain NUL characters")] : []
+        case .array(let items):
+            return items.enumerated().flatMap { $0.element.nulProblems(at: child(String($0.offset))) }
+        case .object(let object):
+            return object.sorted { $0.key < $1.key }.flatMap { key, value in
+                key.utf8.contains(0)
+                    ? [FieldProblem(field: child(key.replacingOccurrences(of: "\u{0}", with: "\\u0000")), problem: "field names must not contain NUL characters")]
+                    : value.nulProblems(at: child(key))
+            }
+        default:
+            return []
+        }
     }
 }
 

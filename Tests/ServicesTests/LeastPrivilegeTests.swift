@@ -17,6 +17,11 @@ struct LeastPrivilegeTests {
         var broker: String
     }
 
+    /// The broker users provisioning made for `isolation`'s services, as `COE_AMQP_SENDERS` names them.
+    static func senders(_ isolation: String) -> String {
+        ["intake", "workflow", "funding", "notifications"].map { "\($0)=\(isolation)_\($0)" }.joined(separator: ",")
+    }
+
     /// Provisions intake and workflow of `isolation` and returns their URLs.
     func provision(_ isolation: String) async throws -> [String: Credentials] {
         let database = try #require(URLComponents(string: try TestEnvironment.databaseURL()))
@@ -56,7 +61,8 @@ struct LeastPrivilegeTests {
         let intakeCredentials = try #require(credentials["intake"])
         let workflowCredentials = try #require(credentials["workflow"])
         func environment(_ credentials: Credentials) -> [String: String] {
-            ["COE_DATABASE_URL": credentials.database, "COE_AMQP_URL": credentials.broker]
+            ["COE_DATABASE_URL": credentials.database, "COE_AMQP_URL": credentials.broker,
+             "COE_AMQP_SENDERS": Self.senders(isolation)]
         }
         let intake = try ServiceProcess("coe-intake", isolation: isolation, extraEnvironment: environment(intakeCredentials))
         let workflow = try ServiceProcess("coe-workflow", isolation: isolation, extraEnvironment: environment(workflowCredentials))

@@ -17,7 +17,7 @@ public struct MessagingHarness: Sendable {
 
     public init(
         client: PostgresClient, schema: String, topology: MessagingTopology, handlers: [EventHandler],
-        lanes: Int = 8, relayConfiguration: OutboxRelay.Configuration = .init()
+        lanes: Int = 8, relayConfiguration: OutboxRelay.Configuration = .init(), senders: SenderPolicy? = nil
     ) throws {
         let url = try TestEnvironment.amqpURL()
         let logger = TestEnvironment.logger
@@ -35,7 +35,7 @@ public struct MessagingHarness: Sendable {
             configuration: relayConfiguration, logger: logger)
         self.consumer = EventConsumer(
             consumer: topology.service, connection: consumerConnection, client: client, topology: topology,
-            handlers: handlers, configuration: .init(lanes: lanes), logger: logger)
+            handlers: handlers, senders: senders ?? .publishing(as: url.user), configuration: .init(lanes: lanes), logger: logger)
     }
 
     /// Runs everything while `body` runs, then shuts down gracefully.
@@ -83,8 +83,15 @@ struct HarnessError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+extension SenderPolicy {
+    /// Every service publishing as one broker user: the test stack's, which the tests use for all of them.
+    public static func publishing(as user: String) -> SenderPolicy {
+        SenderPolicy(users: Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { ($0, user) }))
+    }
+}
+
 /// A test event: a proposal submission whose subject is the proposal.
-public func testEvent(subject: UUID = UUID(), revision: Int = 1, source: String = "test") -> EventEnvelope<ProposalSubmitted> {
+public func testEvent(subject: UUID = UUID(), revision: Int = 1, source: String = "intake") -> EventEnvelope<ProposalSubmitted> {
     EventEnvelope(
         source: source, subject: subject.uuidString, actor: EventActor(sub: "tester", role: "focal_point"),
         data: ProposalSubmitted(

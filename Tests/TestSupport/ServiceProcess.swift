@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Events
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -31,6 +32,11 @@ public final class ServiceProcess: Sendable {
         environment["COE_HTTP_PORT"] = String(port)
         environment["COE_RETRY_DELAYS"] = "200ms,400ms,800ms"
         environment["COE_AMQP_HEARTBEAT"] = "5"
+        // The test stack runs every service as its one broker user; LeastPrivilegeTests and the
+        // forgery tests provision real per-service users and override this.
+        if let user = try? TestEnvironment.amqpURL().user {
+            environment["COE_AMQP_SENDERS"] = ServiceName.allCases.map { "\($0.rawValue)=\(user)" }.joined(separator: ",")
+        }
         environment["COE_LOG_LEVEL"] = ProcessInfo.processInfo.environment["COE_TEST_LOG_LEVEL"] ?? "info"
         for (key, value) in extraEnvironment { environment[key] = value }
         self.environment = environment

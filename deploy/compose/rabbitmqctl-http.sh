@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The three rabbitmqctl commands deploy/production/provision.sh uses, over RabbitMQ's
+# The rabbitmqctl commands deploy/production/provision.sh uses, over RabbitMQ's
 # management HTTP API: for containers that can reach the broker's port but not its Erlang
 # node (docker compose).
 #   RABBITMQ_API=http://rabbitmq:15672 RABBITMQ_ADMIN=coe:coe rabbitmqctl-http.sh add_user NAME PASSWORD
 #   … change_password NAME PASSWORD
 #   … set_permissions -p VHOST NAME CONFIGURE WRITE READ
+#   … set_topic_permissions -p VHOST NAME EXCHANGE WRITE READ
 set -euo pipefail
 API="${RABBITMQ_API:-http://127.0.0.1:15672}"
-ADMIN="${RABBITMQ_ADMIN:-guest:guest}"
+ADMIN="${RABBITMQ_ADMIN:?set RABBITMQ_ADMIN=user:password of the broker administrator}"
 
 # A JSON object from key value pairs (strings: backslashes and quotes escaped).
 json() {
@@ -31,5 +32,9 @@ case "${1:-}" in
         vhost=/
         if [ "$2" = -p ]; then vhost="$3"; shift 2; fi
         put "/api/permissions/$(encode "$vhost")/$(encode "$2")" "$(json configure "$3" write "$4" read "$5")" ;;
-    *) echo "usage: $0 add_user|change_password NAME PASSWORD | set_permissions [-p VHOST] NAME CONF WRITE READ" >&2; exit 2 ;;
+    set_topic_permissions)
+        vhost=/
+        if [ "$2" = -p ]; then vhost="$3"; shift 2; fi
+        put "/api/topic-permissions/$(encode "$vhost")/$(encode "$2")" "$(json exchange "$3" write "$4" read "$5")" ;;
+    *) echo "usage: $0 add_user|change_password NAME PASSWORD | set_permissions [-p VHOST] NAME CONF WRITE READ | set_topic_permissions [-p VHOST] NAME EXCHANGE WRITE READ" >&2; exit 2 ;;
 esac

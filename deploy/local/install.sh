@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Installs what the local stack needs and is missing, with Debian's packages:
-# PostgreSQL, RabbitMQ, rabbitmq-c (librabbitmq-dev) and Python's aiosmtpd (an SMTP catcher).
+# Installs what the local stack needs and is missing, with Debian's packages: PostgreSQL
+# (server, psql and libpq-dev for the tooling: psql, pg_isready, pgbench), RabbitMQ,
+# rabbitmq-c (librabbitmq-dev, the services' AMQP client), Python's aiosmtpd (an SMTP
+# catcher) and venv (the API fuzzer's virtual environment).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 missing=()
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+pkg-config --exists libpq 2>/dev/null || [ -f /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 pkg-config --exists librabbitmq 2>/dev/null || missing+=(librabbitmq-dev pkg-config)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+python3 -c 'import aiosmtpd' 2>/dev/null || [ -f /usr/lib/python3/dist-packages/aiosmtpd/__init__.py ] || missing+=(python3-aiosmtpd)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"

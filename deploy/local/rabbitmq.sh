@@ -21,6 +21,8 @@ mq_env() {
     export RABBITMQ_ENABLED_PLUGINS_FILE="$MQ_DIR/enabled_plugins"
     export RABBITMQ_PID_FILE="$MQ_DIR/rabbitmq.pid"
     export RABBITMQ_CONF_ENV_FILE="$MQ_DIR/rabbitmq-env.conf"
+    # Erlang writes a crash dump into the working directory unless told otherwise: keep it here.
+    export ERL_CRASH_DUMP="$MQ_DIR/log/erl_crash.dump"
 }
 
 ctl() { mq_env; "$MQ_BIN/rabbitmqctl" -n "$NODE" "$@"; }
@@ -38,6 +40,13 @@ start() {
         echo "listeners.tcp.default = 127.0.0.1:$COE_AMQP_PORT"
         echo "loopback_users = none"
         echo "heartbeat = 30"
+        # No `guest`: a fresh node's only user is the stack's administrator.
+        echo "default_user = $COE_AMQP_USER"
+        echo "default_pass = $COE_AMQP_PASSWORD"
+        echo "default_user_tags.administrator = true"
+        echo "default_permissions.configure = .*"
+        echo "default_permissions.read = .*"
+        echo "default_permissions.write = .*"
         if [ "$COE_AMQP_MANAGEMENT_PORT" != 0 ]; then
             echo "management.tcp.port = $COE_AMQP_MANAGEMENT_PORT"
             echo "management.tcp.ip = 127.0.0.1"
@@ -66,6 +75,11 @@ start() {
         ctl add_user "$COE_AMQP_USER" "$COE_AMQP_PASSWORD" >/dev/null
         ctl set_user_tags "$COE_AMQP_USER" administrator >/dev/null
         ctl set_permissions -p / "$COE_AMQP_USER" '.*' '.*' '.*' >/dev/null
+    fi
+    # A node made before this script stopped creating it still has `guest`.
+    if ctl list_users --quiet 2>/dev/null | grep -q "^guest[[:space:]]"; then
+        ctl delete_user guest >/dev/null
+        log "removed the default guest user"
     fi
     log "RabbitMQ ready: $(amqp_url)"
 }

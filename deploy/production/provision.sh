@@ -5,7 +5,11 @@
 #     on the database, no USAGE on the other services' schemas);
 #   - each broker user may declare, bind and read only its own queues and exchanges
 #     (<service>.*) and publish to the events exchange and its own `<service>.direct`
-#     exchange; not to `amq.default`, through which it could write into any queue.
+#     exchange; not to `amq.default`, through which it could write into any queue;
+#   - on the events exchange, topic permissions let each user publish only the event types
+#     its service owns and bind only those it consumes (deploy/production/event-catalogue.tsv,
+#     the code's catalogue); no user may read `<exchange>.unrouted`, which keeps every
+#     service's unrouted events: only an operator (the broker's administrator) replays them.
 #
 #   PSQL="psql -h db -U postgres -d coe" RABBITMQCTL="rabbitmqctl -n rabbit@broker" \
 #     deploy/production/provision.sh            # prints COE_DATABASE_URL / COE_AMQP_URL per service
@@ -39,8 +43,21 @@ urlencode() {
     printf '%s' "$out"
 }
 escape() { printf '%s' "$1" | sed 's/[.[\*^$()+?{|]/\\&/g'; }
+CATALOGUE="${COE_EVENT_CATALOGUE:-$(dirname "${BASH_SOURCE[0]}")/event-catalogue.tsv}"
+[ -f "$CATALOGUE" ] || { echo "provision.sh: event catalogue $CATALOGUE not found" >&2; exit 1; }
+# The routing keys a service owns (column 2) or consumes (column 3) as an anchored regex; "^$" when none.
+topics() {
+    local column="$1" service="$2" keys
+    keys="$(awk -F '\t' -v c="$column" -v s="$service" '!/^#/ && NF >= 3 { n = split($c, a, ","); for (i = 1; i <= n; i++) if (a[i] == s) print $1 }' "$CATALOGUE" \
+        | sed 's/[.]/\\./g' | paste -sd '|' -)"
+    if [ -z "$keys" ]; then printf '^$'; else printf '^(%s)$' "$keys"; fi
+}
 
+# Only the roles granted CONNECT below (and the database's owner) may connect to this
+# database: another project's role, or a service role provisioned for another database
+# (a database per service in production), can't.
 $PSQL -v ON_ERROR_STOP=1 -q -c "REVOKE CREATE ON DATABASE \"$DATABASE\" FROM PUBLIC" \
+      -c "REVOKE CONNECT, TEMPORARY ON DATABASE \"$DATABASE\" FROM PUBLIC" \
       -c "REVOKE CREATE ON SCHEMA public FROM PUBLIC"
 
 ex="$(escape "$EXCHANGE")"
@@ -94,13 +111,16 @@ SQL
 
     own="$(escape "$queues")\\..*"
     $RABBITMQCTL add_user "$role" "$amqp_password" >/dev/null 2>&1 || $RABBITMQCTL change_password "$role" "$amqp_password" >/dev/null
-    # configure: declare its queues and exchanges and the shared exchanges; write: publish to
-    # the events exchange and its own exchanges, bind its queues; read: consume its queues and
-    # bind from the events exchanges.
+    # configure: declare its queues and exchanges and the shared ones; write: publish to the
+    # events exchange (and through its alternate exchange) and its own exchanges, bind its
+    # queues and the unrouted keeper; read: consume its own queues and bind from the events
+    # exchanges — never read the unrouted queue.
     $RABBITMQCTL set_permissions -p "$VHOST" "$role" \
-        "^(${ex}|${ex}\\.unrouted|${own})\$" \
-        "^(${ex}|${ex}\\.unrouted|${own})\$" \
-        "^(${ex}|${ex}\\.unrouted|${own})\$" >/dev/null
+        "^(${ex}|${ex}\\.alternate|${ex}\\.unrouted|${own})\$" \
+        "^(${ex}|${ex}\\.alternate|${ex}\\.unrouted|${own})\$" \
+        "^(${ex}|${ex}\\.alternate|${own})\$" >/dev/null
+    # Publish only the event types it owns; bind only those it consumes.
+    $RABBITMQCTL set_topic_permissions -p "$VHOST" "$role" "$EXCHANGE" "$(topics 2 "$service")" "$(topics 3 "$service")" >/dev/null
 
     vhost_encoded="$(printf '%s' "$VHOST" | sed 's#/#%2f#g')"
     echo "$service: COE_DATABASE_URL=postgres://$role:$(urlencode "$db_password")@$DB_HOST/$DATABASE COE_AMQP_URL=amqp://$role:$(urlencode "$amqp_password")@$AMQP_HOST/$vhost_encoded"

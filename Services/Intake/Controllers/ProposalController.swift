@@ -64,7 +64,7 @@ struct ProposalController: Sendable {
         let (body, _) = try await Self.body(request, context: context)
         let proposal = try await client.withTransaction(logger: logger) { connection -> Proposal in
             var proposal = try await changeable(id, access: access, action: .update, on: connection)
-            guard ifMatch == proposal.etag || ifMatch == "W/\(proposal.etag)" else {
+            guard IfMatch.holds(ifMatch, current: proposal.etag) else {
                 throw HTTPProblem(
                     .preconditionFailed, type: "stale-etag", title: "The proposal changed since you read it",
                     detail: "Your If-Match is \(ifMatch); the proposal is now at \(proposal.etag). Read it again and reapply your change.",
