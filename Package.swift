@@ -23,7 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         // MARK: C wrapper
@@ -80,6 +83,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Shared/ServiceRuntime",
             resources: [.copy("Migrations")]
@@ -141,6 +147,16 @@ let package = Package(
             name: "EventsTests",
             dependencies: ["Events"],
             path: "Tests/EventsTests"
+        ),
+        .testTarget(
+            name: "IntakeTests",
+            dependencies: ["Intake", "Events", "Messaging", "ServiceRuntime"],
+            path: "Tests/IntakeTests"
+        ),
+        .testTarget(
+            name: "WorkflowTests",
+            dependencies: ["Workflow", "Events", "Messaging", "ServiceRuntime"],
+            path: "Tests/WorkflowTests"
         ),
         .testTarget(
             name: "StorageTests",

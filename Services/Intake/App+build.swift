@@ -11,6 +11,25 @@ struct IntakeService: ServiceDefinition {
     static let defaultPort = 8081
     static let consumedEvents: [EventType] = [.proposalRevisionRequested, .proposalApproved, .proposalRejected]
 
+    /// Intake's own settings.
+    struct Settings: Sendable {
+        var reference: ReferenceData
+        /// The largest budget one proposal may request (`COE_INTAKE_BUDGET_CEILING`).
+        var budgetCeiling: Money
+
+        var rules: ProposalRules { ProposalRules(reference: reference, budgetCeiling: budgetCeiling) }
+    }
+
+    static func settings(_ reader: inout ConfigurationReader) -> Settings {
+        let ceiling = reader.money("COE_INTAKE_BUDGET_CEILING", Money(cents: 1_000_000_000))
+        do {
+            return Settings(reference: try ReferenceData.load(), budgetCeiling: ceiling)
+        } catch {
+            reader.problem("intake's reference data can't be read: \(error)")
+            return Settings(reference: ReferenceData(regions: [], countries: [:], cbrnCategories: [], cbrnAreas: []), budgetCeiling: ceiling)
+        }
+    }
+
     static func migrations() throws -> [Migration] {
         try ServiceResources.migrations(service: name, bundle: .module)
     }
@@ -19,30 +38,14 @@ struct IntakeService: ServiceDefinition {
         try ServiceResources.openAPIDocument(service: name, bundle: .module)
     }
 
-    static func handlers(_ dependencies: ServiceDependencies) -> [EventHandler] {
-        DecisionHandlers().handlers
+    static func handlers(_ dependencies: ServiceDependencies, settings: Settings) -> [EventHandler] {
+        DecisionHandlers(logger: dependencies.logger).handlers
     }
 
-    static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies) {
-        // Reference data is read once at start; a broken file stops the service with the reason.
-        let reference: ReferenceData
-        do {
-            reference = try ReferenceData.load()
-        } catch {
-            fatalError("intake cannot load its reference data: \(error)")
-        }
-        let ceilingText = ProcessInfo.processInfo.environment["COE_INTAKE_BUDGET_CEILING"] ?? "10000000.00"
-        guard let ceiling = Money(ceilingText) else {
-            fatalError("COE_INTAKE_BUDGET_CEILING='\(ceilingText)' is not an amount like 10000000.00")
-        }
-        let document = reference.document
+    static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) {
+        let document = settings.reference.document
         router.get("reference") { _, _ in ReferenceResponse(document: document) }
-        ProposalController(
-            client: dependencies.client, repository: ProposalRepository(logger: dependencies.logger),
-            idempotency: IdempotencyStore(logger: dependencies.logger),
-            rules: ProposalRules(reference: reference, budgetCeiling: ceiling), relay: dependencies.relay,
-            authenticator: dependencies.authenticator, logger: dependencies.logger
-        ).addRoutes(to: router.group("proposals"))
+        ProposalController(dependencies: dependencies, rules: settings.rules).addRoutes(to: router.group("proposals"))
     }
 }
 

@@ -16,5 +16,5 @@ struct NotificationsService: ServiceDefinition {
         try ServiceResources.openAPIDocument(service: name, bundle: .module)
     }
 
-    static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies) {}
+    static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Void) {}
 }

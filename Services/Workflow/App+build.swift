@@ -19,14 +19,11 @@ struct WorkflowService: ServiceDefinition {
         try ServiceResources.openAPIDocument(service: name, bundle: .module)
     }
 
-    static func handlers(_ dependencies: ServiceDependencies) -> [EventHandler] {
-        [ProposalSubmittedHandler().handler, ProposalWithdrawnHandler().handler]
+    static func handlers(_ dependencies: ServiceDependencies, settings: Void) -> [EventHandler] {
+        ProposalHandlers(logger: dependencies.logger).handlers
     }
 
-    static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies) {
-        ReviewController(
-            client: dependencies.client, repository: ReviewCaseRepository(logger: dependencies.logger),
-            relay: dependencies.relay, authenticator: dependencies.authenticator, logger: dependencies.logger)
-            .addRoutes(to: router.group("reviews"))
+    static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Void) {
+        ReviewController(dependencies: dependencies).addRoutes(to: router.group("reviews"))
     }
 }

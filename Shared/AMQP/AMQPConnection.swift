@@ -39,6 +39,9 @@ public final class AMQPConnection: Service, Sendable {
         public var reconnectDelay: ClosedRange<Duration>
         /// How long a shutdown waits for outstanding confirms.
         public var shutdownGrace: Duration
+        /// Every publish carries `user_id` = the connection's user, which the broker validates.
+        /// Only tests of that validation turn it off, to send a message without or with a false one.
+        public var stampsUserID = true
 
         public init(
             url: AMQPURL,

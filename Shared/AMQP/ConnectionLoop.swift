@@ -190,7 +190,7 @@ final class ConnectionLoop {
             let messageID = message.properties.messageID ?? UUID().uuidString
             message.properties.messageID = messageID
             // The broker validates it against this connection's user: consumers can trust who sent what.
-            message.properties.userID = configuration.url.user
+            if configuration.stampsUserID { message.properties.userID = configuration.url.user }
             try connection.publish(message, channel: Self.publishChannel)
             unconfirmed[nextTag] = Unconfirmed(batch: batch, messageID: messageID)
             tagByMessageID[messageID] = nextTag

@@ -42,8 +42,8 @@ public struct EventMetadata: Codable, Sendable, Hashable {
         self.id = id
         self.type = type
         self.version = version
-        // The wire format carries whole seconds; keep the value equal to what a reader decodes.
-        self.occurredAt = Date(timeIntervalSince1970: occurredAt.timeIntervalSince1970.rounded(.down))
+        // The wire format carries milliseconds; keep the value equal to what a reader decodes.
+        self.occurredAt = EventCoding.milliseconds(occurredAt)
         self.source = source
         self.subject = subject
         self.correlationId = correlationId ?? id
@@ -66,7 +66,7 @@ public struct EventMetadata: Codable, Sendable, Hashable {
         try container.encode(subject, forKey: .subject)
         try container.encode(correlationId, forKey: .correlationId)
         // The documented envelope always has these keys, null when absent.
-        try container.encode(causationId, forKey: .causationId)
+        try container.encode(causationId?.lowercased, forKey: .causationId)
         try container.encode(actor, forKey: .actor)
         try container.encode(traceparent, forKey: .traceparent)
     }
@@ -125,11 +125,25 @@ extension EventEnvelope where Payload: EventPayload {
 
 /// The one JSON configuration of events: camelCase keys, ISO 8601 dates, sorted keys.
 public enum EventCoding {
+    /// ISO 8601 in UTC with milliseconds (`2026-11-25T10:00:00.123Z`), so order and latency can be read from events.
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            // Whole milliseconds counted as an integer: a formatter would truncate 0.122999… to .122.
+            let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+            let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+            let whole = Date(timeIntervalSince1970: Double(fraction < 0 ? seconds - 1 : seconds)).formatted(.iso8601)
+            let millis = fraction < 0 ? fraction + 1000 : fraction
+            var container = encoder.singleValueContainer()
+            try container.encode("\(whole.dropLast()).\(String(repeating: "0", count: 3 - String(millis).count))\(millis)Z")
+        }
         return encoder
+    }
+
+    /// A date cut to whole milliseconds, the precision events carry.
+    public static func milliseconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: Double(Int64((date.timeIntervalSince1970 * 1000).rounded(.down))) / 1000)
     }
 
     public static func decoder() -> JSONDecoder {
@@ -137,8 +151,10 @@ public enum EventCoding {
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            if let date = try? Date(text, strategy: .iso8601) { return date }
-            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+            // Rounded to the millisecond the way milliseconds(_:) does, so a decoded date equals the one encoded.
+            if let date = (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601)) {
+                return Date(timeIntervalSince1970: Double(Int64((date.timeIntervalSince1970 * 1000).rounded())) / 1000)
+            }
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an ISO 8601 date-time")
         }
         return decoder

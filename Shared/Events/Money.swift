@@ -27,9 +27,33 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
 
     public static func < (lhs: Money, rhs: Money) -> Bool { lhs.cents < rhs.cents }
 
-    public static func + (lhs: Money, rhs: Money) -> Money { Money(cents: lhs.cents + rhs.cents) }
+    /// `self + other`, or ``MoneyOverflow`` past ±92 233 720 368 547 758.07: never a silent wrap, never a trap.
+    public func adding(_ other: Money) throws(MoneyOverflow) -> Money {
+        let (sum, overflow) = cents.addingReportingOverflow(other.cents)
+        guard !overflow else { throw MoneyOverflow(operation: "\(self) + \(other)") }
+        return Money(cents: sum)
+    }
 
-    public static func - (lhs: Money, rhs: Money) -> Money { Money(cents: lhs.cents - rhs.cents) }
+    /// `self - other`, or ``MoneyOverflow``.
+    public func subtracting(_ other: Money) throws(MoneyOverflow) -> Money {
+        let (difference, overflow) = cents.subtractingReportingOverflow(other.cents)
+        guard !overflow else { throw MoneyOverflow(operation: "\(self) - \(other)") }
+        return Money(cents: difference)
+    }
+
+    /// `self × factor`, or ``MoneyOverflow``.
+    public func multiplied(by factor: Int64) throws(MoneyOverflow) -> Money {
+        let (product, overflow) = cents.multipliedReportingOverflow(by: factor)
+        guard !overflow else { throw MoneyOverflow(operation: "\(self) × \(factor)") }
+        return Money(cents: product)
+    }
+
+    /// The sum of `amounts`, or ``MoneyOverflow``.
+    public static func sum(_ amounts: some Sequence<Money>) throws(MoneyOverflow) -> Money {
+        var total = Money.zero
+        for amount in amounts { total = try total.adding(amount) }
+        return total
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -75,4 +99,10 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
         let value = total + fractionCents
         return negative ? -value : value
     }
+}
+
+/// An amount too large for 64-bit cents: the arithmetic refuses it instead of wrapping or trapping.
+public struct MoneyOverflow: Error, Sendable, Equatable, CustomStringConvertible {
+    public var operation: String
+    public var description: String { "\(operation) is beyond the amounts this system counts (±92233720368547758.07)" }
 }

@@ -173,3 +173,25 @@ public struct ReviewAssigned: EventPayload, Equatable {
         self.reviewer = reviewer
     }
 }
+
+/// `review.unassigned` v1: a reviewer no longer reviews a proposal (the secretariat took them
+/// off, or a revision brought in their own country).
+public struct ReviewUnassigned: EventPayload, Equatable {
+    public static let eventType = EventType.reviewUnassigned
+    public static let version = 1
+
+    public var proposalId: UUID
+    public var caseId: UUID
+    public var revision: Int
+    /// The reviewer's subject.
+    public var reviewer: String
+    public var reason: String
+
+    public init(proposalId: UUID, caseId: UUID, revision: Int, reviewer: String, reason: String) {
+        self.proposalId = proposalId
+        self.caseId = caseId
+        self.revision = revision
+        self.reviewer = reviewer
+        self.reason = reason
+    }
+}

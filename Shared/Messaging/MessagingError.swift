@@ -6,6 +6,8 @@ public struct MessagingError: Error, Sendable, CustomStringConvertible {
         public static let undecodable = Code(name: "undecodable")
         public static let noHandler = Code(name: "noHandler")
         public static let invalidEvent = Code(name: "invalidEvent")
+        /// The receiver's state contradicts the event (a domain rule refuses it): parked at once, never applied.
+        public static let refused = Code(name: "refused")
         public var description: String { name }
     }
 
@@ -20,5 +22,5 @@ public struct MessagingError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(code): \(message)" }
 
     /// Retrying will not help.
-    public var isPoison: Bool { code == .undecodable || code == .noHandler }
+    public var isPoison: Bool { code == .undecodable || code == .noHandler || code == .refused }
 }

@@ -22,3 +22,37 @@ public enum Outbox {
             logger: logger)
     }
 }
+
+/// What caused the events of a change: a person's request, or an incoming event (whose
+/// correlation they continue, and which they name as their cause).
+public struct EventCause: Sendable {
+    public var actor: EventActor
+    public var correlationId: UUID?
+    public var causationId: UUID?
+    public var traceparent: String?
+
+    public init(actor: EventActor, correlationId: UUID? = nil, causationId: UUID? = nil, traceparent: String? = nil) {
+        self.actor = actor
+        self.correlationId = correlationId
+        self.causationId = causationId
+        self.traceparent = traceparent
+    }
+
+    /// Events caused by an incoming event, done by `actor` (by default the incoming event's).
+    public static func event(_ metadata: EventMetadata, actor: EventActor? = nil) -> EventCause {
+        EventCause(actor: actor ?? metadata.actor, correlationId: metadata.correlationId, causationId: metadata.id, traceparent: metadata.traceparent)
+    }
+}
+
+extension Outbox {
+    /// Appends a payload the domain returned, as an event of `source` about `subject`.
+    public static func append(
+        _ payload: some EventPayload, source: ServiceName, subject: UUID, cause: EventCause, at time: Date = Date(),
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let envelope = EventEnvelope(
+            source: source.rawValue, subject: subject.uuidString.lowercased(), actor: cause.actor, correlationId: cause.correlationId,
+            causationId: cause.causationId, traceparent: cause.traceparent, occurredAt: time, data: payload)
+        try await append(envelope, on: connection, logger: logger)
+    }
+}

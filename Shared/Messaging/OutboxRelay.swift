@@ -201,9 +201,9 @@ public final class OutboxRelay: Service, Sendable {
             body: Array(row.body.utf8),
             properties: AMQPProperties(
                 contentType: "application/json",
-                messageID: row.eventID.uuidString,
+                messageID: row.eventID.lowercased,
                 type: row.type,
-                correlationID: row.correlationID.uuidString,
+                correlationID: row.correlationID.lowercased,
                 timestamp: Int64(row.occurredAt.timeIntervalSince1970),
                 persistent: true,
                 headers: ["x-coe-subject": .string(row.subject), "x-coe-source": .string(topology.service)]),

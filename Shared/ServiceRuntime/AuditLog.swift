@@ -1,8 +1,10 @@
+import Events
 import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
 import Storage
+import Synchronization
 
 /// The audit trail of a service: every state-changing request with its actor, action,
 /// resource, outcome and time, in the service's own schema; admins read it at `/v1/audit`.
@@ -23,20 +25,13 @@ public struct AuditLog: Sendable {
         return try Migration.load(set: "runtime", from: directory)
     }
 
-    /// Records one request. A failure to record is logged, never turned into the client's error.
-    func record(actor: Caller?, action: String, resource: String, outcome: Int, requestID: String) async {
-        // What a client sent may hold NUL, which PostgreSQL refuses in text: the row is written all the same.
-        func clean(_ text: String) -> String { text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text }
-        let action = clean(action), resource = clean(resource)
+    /// Records a request that changed nothing (refused, failed, or a replay outside a transaction).
+    /// A failure to record is logged, never turned into the client's error.
+    func record(_ entry: AuditEntry, outcome: Int) async {
         do {
-            try await client.query(
-                """
-                INSERT INTO audit_log (actor_sub, actor_role, action, resource, outcome, request_id)
-                VALUES (\(actor?.sub ?? "unauthenticated"), \(actor?.role.rawValue ?? "none"), \(action), \(resource), \(outcome), \(requestID))
-                """,
-                logger: logger)
+            try await entry.insert(outcome: outcome, on: { query in try await self.client.query(query, logger: self.logger) })
         } catch {
-            logger.error("audit record not written", metadata: ["error": "\(String(reflecting: error))", "action": "\(action)"])
+            logger.error("audit record not written", metadata: ["error": "\(String(reflecting: error))", "action": "\(entry.action)"])
         }
     }
 
@@ -77,5 +72,45 @@ public struct AuditLog: Sendable {
             }
             return Page(items: items)
         }
+    }
+}
+
+/// The audit record of one state-changing request, made by ``TokenAuthenticator``.
+///
+/// A change writes it in its own transaction (``ServiceDependencies/transaction(_:_:)``), so
+/// no committed change lacks its record, whatever happens after the commit; a request that
+/// changed nothing is recorded by the authenticator once the answer is known.
+public final class AuditEntry: Sendable {
+    let actor: Caller?
+    let action: String
+    let resource: String
+    let requestID: String
+    private let written = Atomic<Bool>(false)
+
+    init(actor: Caller?, action: String, resource: String, requestID: String) {
+        // What a client sent may hold NUL, which PostgreSQL refuses in text: the row is written all the same.
+        func clean(_ text: String) -> String { text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text }
+        self.actor = actor
+        self.action = clean(action)
+        self.resource = clean(resource)
+        self.requestID = requestID
+    }
+
+    var isWritten: Bool { written.load(ordering: .acquiring) }
+
+    /// Writes the record in the caller's transaction.
+    public func write(outcome: Int, on connection: PostgresConnection, logger: Logger) async throws {
+        try await insert(outcome: outcome, on: { query in try await connection.query(query, logger: logger) })
+    }
+
+    /// Marks the record as written once its transaction committed.
+    func committed() { written.store(true, ordering: .releasing) }
+
+    func insert(outcome: Int, on run: (PostgresQuery) async throws -> PostgresRowSequence) async throws {
+        _ = try await run(
+            """
+            INSERT INTO audit_log (actor_sub, actor_role, action, resource, outcome, request_id)
+            VALUES (\(actor?.sub ?? "unauthenticated"), \(actor?.role.rawValue ?? "none"), \(action), \(resource), \(outcome), \(requestID))
+            """)
     }
 }

@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -151,26 +152,34 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
         let changes = [.post, .put, .patch, .delete].contains(request.method)
         do {
             context.caller = try await caller(from: request.headers[.authorization])
+            if changes, audit != nil {
+                let route = context.endpointPath ?? request.uri.path
+                context.audit = AuditEntry(
+                    actor: context.caller, action: "\(request.method.rawValue) \(route)", resource: request.uri.path, requestID: context.id)
+            }
             try Self.refuseNUL(in: request)
             let response = try await next(request, context)
-            if changes { await record(request, context: context, outcome: response.status.code) }
+            await record(request, context: context, outcome: response.status.code)
             return response
         } catch {
             if changes {
                 let cause = DatabaseFailure.underlying(error)
-                let status = (cause as? any HTTPResponseError)?.status.code ?? 500
+                let status = (cause as? any ProblemConvertible)?.problem.status.code ?? (cause as? any HTTPResponseError)?.status.code
+                    ?? (DatabaseFailure.isTransient(cause) || DatabaseFailure.sqlState(cause) == "57014" ? 503 : 500)
                 await record(request, context: context, outcome: status)
             }
             throw error
         }
     }
 
+    /// Records what the change's own transaction did not (refusals, failures, answers without a change).
     private func record(_ request: Request, context: Context, outcome: Int) async {
-        guard let audit else { return }
-        let route = context.endpointPath ?? request.uri.path
-        await audit.record(
-            actor: context.caller, action: "\(request.method.rawValue) \(route)", resource: request.uri.path, outcome: outcome,
-            requestID: context.id)
+        guard let audit, [.post, .put, .patch, .delete].contains(request.method) else { return }
+        let entry = context.audit ?? AuditEntry(
+            actor: context.caller, action: "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path)",
+            resource: request.uri.path, requestID: context.id)
+        guard !entry.isWritten else { return }
+        await audit.record(entry, outcome: outcome)
     }
 
     /// The caller a bearer token names, or a 401 problem.

@@ -1,3 +1,4 @@
+import Events
 import AMQP
 import Foundation
 import Hummingbird

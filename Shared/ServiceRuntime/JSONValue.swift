@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// Any JSON value, for bodies whose every problem must be named (unknown fields, wrong types)
@@ -118,10 +119,3 @@ public struct JSONFieldReader {
     }
 }
 
-/// E-mail addresses as the services accept them: one `@`, a dotted domain, no spaces, at most 254 characters.
-public enum EmailAddress {
-    public static func isPlausible(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !text.contains(" ") && text.count <= 254
-    }
-}

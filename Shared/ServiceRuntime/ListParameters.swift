@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Hummingbird
 
@@ -98,6 +99,13 @@ public struct ListParameters: Sendable {
     public mutating func require(_ filter: String, oneOf allowed: [String]) {
         if let value = filters[filter], !allowed.contains(value) {
             problem(filter, "must be one of \(allowed.joined(separator: ", "))")
+        }
+    }
+
+    /// A filter's value may be at most `maximum` characters long.
+    public mutating func limitLength(of filter: String, to maximum: Int) {
+        if let value = filters[filter], value.count > maximum {
+            problem(filter, "must be at most \(maximum) characters long")
         }
     }
 

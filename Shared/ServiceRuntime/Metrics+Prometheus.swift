@@ -1,3 +1,4 @@
+import Events
 import Hummingbird
 import Metrics
 import Prometheus

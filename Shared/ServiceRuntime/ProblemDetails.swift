@@ -1,20 +1,9 @@
+import Events
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Messaging
 import Storage
-
-/// One invalid field and what is wrong with it.
-public struct FieldProblem: Codable, Sendable, Hashable {
-    /// A JSON path into the request body (`participatingCountries.2`) or a parameter name.
-    public var field: String
-    public var problem: String
-
-    public init(field: String, problem: String) {
-        self.field = field
-        self.problem = problem
-    }
-}
 
 /// An RFC 9457 problem details document (`application/problem+json`).
 public struct ProblemDetails: Codable, Sendable, Equatable {
@@ -65,6 +54,14 @@ public struct HTTPProblem: HTTPResponseError, Sendable {
             detail: detail ?? "\(errors.count) field\(errors.count == 1 ? " is" : "s are") invalid; see errors.", errors: errors)
     }
 
+    /// 409 for a state machine: the current state, what it allows, and why this act does not fit.
+    public static func invalidState(_ state: String, allowed: [String], detail: String) -> HTTPProblem {
+        var problem = HTTPProblem(.conflict, type: "invalid-state", title: "Not allowed in this state", detail: detail)
+        problem.problem.state = state
+        problem.problem.allowedActions = allowed
+        return problem
+    }
+
     public static func notFound(_ what: String) -> HTTPProblem {
         HTTPProblem(.notFound, type: "not-found", title: "Not found", detail: "\(what) does not exist or is not visible to you.")
     }
@@ -89,6 +86,11 @@ public struct HTTPProblem: HTTPResponseError, Sendable {
     }
 }
 
+/// A service's domain error that answers the client: its one mapping to problem details.
+public protocol ProblemConvertible: Error {
+    var problem: HTTPProblem { get }
+}
+
 /// Turns every error into problem details: client errors say what is wrong; anything else
 /// becomes a 500 that names no internals (the log has them, under the request id).
 public struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -104,6 +106,8 @@ public struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddlewar
             }
         } catch let problem as HTTPProblem {
             return try problem.response(from: request, context: context)
+        } catch let error as any ProblemConvertible {
+            return try error.problem.response(from: request, context: context)
         } catch let error as HTTPError {
             let detail: String? = error.body.flatMap { $0.isEmpty ? nil : $0 }
             var problem = ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, detail: detail, instance: request.uri.path)

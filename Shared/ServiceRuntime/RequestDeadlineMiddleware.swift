@@ -1,3 +1,4 @@
+import Events
 import Hummingbird
 
 /// Answers 503 (problem type `timeout`) when a request runs past its deadline.

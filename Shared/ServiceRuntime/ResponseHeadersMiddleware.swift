@@ -1,3 +1,4 @@
+import Events
 import Hummingbird
 
 /// Headers every response carries: nothing the API answers is for a shared cache (answers

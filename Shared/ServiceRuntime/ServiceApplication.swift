@@ -16,7 +16,7 @@ import Storage
 /// AMQP connections and the database pool close.
 public enum ServiceApplication {
     public static func build<S: ServiceDefinition>(
-        _ service: S.Type, configuration: ServiceConfiguration, authenticator: TokenAuthenticator, logger: Logger
+        _ service: S.Type, configuration: ServiceConfiguration, settings: S.Settings, authenticator: TokenAuthenticator, logger: Logger
     ) throws -> some ApplicationProtocol {
         let database = try configuration.database
         let client = database.makeClient(logger: logger)
@@ -52,10 +52,11 @@ public enum ServiceApplication {
             connections.append(consumerConnection)
             consumer = EventConsumer(
                 consumer: S.name, connection: consumerConnection, client: client, topology: topology,
-                handlers: S.handlers(dependencies), senders: configuration.senders,
+                handlers: S.handlers(dependencies, settings: settings), senders: configuration.senders,
                 configuration: .init(lanes: configuration.consumerLanes), logger: logger,
                 ready: { try await gate.wait() })
         }
+        services += S.services(dependencies, settings: settings)
         services.append(relay)
         if let consumer { services.append(consumer) }
 
@@ -74,7 +75,7 @@ public enum ServiceApplication {
                 body: .init(byteBuffer: ByteBuffer(string: openAPI)))
         }
         audit.addRoutes(to: router.group("v1/audit"), authenticator: authenticator)
-        S.addRoutes(to: router.group("v1"), dependencies: dependencies)
+        S.addRoutes(to: router.group("v1"), dependencies: dependencies, settings: settings)
         MethodNotAllowed.register(on: router)
 
         var app = Application(

@@ -1,3 +1,4 @@
+import Events
 import AMQP
 import ArgumentParser
 import Foundation
@@ -33,10 +34,19 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
     }
 
     static func load() throws -> (ServiceConfiguration, Logger) {
-        let configuration = try ServiceConfiguration(service: S.name, defaultPort: S.defaultPort)
+        let (configuration, _, logger) = try loadWithSettings()
+        return (configuration, logger)
+    }
+
+    /// The whole configuration, the service's own settings included; every bad value named at once.
+    static func loadWithSettings() throws -> (ServiceConfiguration, S.Settings, Logger) {
+        var reader = ConfigurationReader()
+        let configuration = ServiceConfiguration(service: S.name, defaultPort: S.defaultPort, reader: &reader)
+        let settings = S.settings(&reader)
+        try reader.validate()
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         _ = PrometheusMetrics.registry
-        return (configuration, ServiceApplication.logger(for: S.name, level: configuration.logLevel))
+        return (configuration, settings, ServiceApplication.logger(for: S.name, level: configuration.logLevel))
     }
 
     struct Serve: AsyncParsableCommand {
@@ -49,10 +59,15 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
         }
 
         func serve() async throws {
-            let (configuration, logger) = try ServiceCommand.load()
+            let (configuration, settings, logger) = try ServiceCommand.loadWithSettings()
             let authentication = AuthenticationConfiguration()
+            if ProcessInfo.processInfo.environment["COE_JWT_PRIVATE_KEY_FILE"] != nil {
+                // Only `coe-<service> token` signs; a serving process never reads the private key.
+                logger.warning("COE_JWT_PRIVATE_KEY_FILE is set for a serving process; it is ignored: only the token command reads it")
+            }
             let authenticator = TokenAuthenticator(keys: try await authentication.verificationKeys(), configuration: authentication)
-            let app = try ServiceApplication.build(S.self, configuration: configuration, authenticator: authenticator, logger: logger)
+            let app = try ServiceApplication.build(
+                S.self, configuration: configuration, settings: settings, authenticator: authenticator, logger: logger)
             logger.info("starting", metadata: ["http.port": "\(configuration.httpPort)", "amqp.url": "\(configuration.amqpURL)"])
             try await app.runService()
         }

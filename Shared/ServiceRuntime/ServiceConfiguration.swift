@@ -33,19 +33,16 @@ public struct ServiceConfiguration: Sendable {
 
     /// Reads the environment; names every bad value at once.
     public init(service: String, defaultPort: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        var problems: [String] = []
-        func value(_ name: String, _ fallback: String) -> String {
-            let value = environment[name]?.trimmingCharacters(in: .whitespaces) ?? ""
-            return value.isEmpty ? fallback : value
-        }
-        func integer(_ name: String, _ fallback: Int, in range: ClosedRange<Int>) -> Int {
-            let text = value(name, String(fallback))
-            guard let number = Int(text), range.contains(number) else {
-                problems.append("\(name)='\(text)' must be a whole number in \(range.lowerBound)...\(range.upperBound)")
-                return fallback
-            }
-            return number
-        }
+        var reader = ConfigurationReader(environment)
+        self.init(service: service, defaultPort: defaultPort, reader: &reader)
+        try reader.validate()
+    }
+
+    /// Reads the settings every service has, adding each bad value to `reader`'s problems.
+    public init(service: String, defaultPort: Int, reader: inout ConfigurationReader) {
+        func value(_ name: String, _ fallback: String) -> String { reader.value(name, fallback) }
+        func integer(_ name: String, _ fallback: Int, in range: ClosedRange<Int>) -> Int { reader.integer(name, fallback, in: range) }
+        func problem(_ text: String) { reader.problem(text) }
         self.service = service
         self.databaseURL = value("COE_DATABASE_URL", Self.defaultDatabaseURL)
         self.databaseSchema = value("COE_DATABASE_SCHEMA", service)
@@ -56,7 +53,7 @@ public struct ServiceConfiguration: Sendable {
         do {
             self.amqpURL = try AMQPURL(amqp)
         } catch {
-            problems.append("COE_AMQP_URL: \(error)")
+            problem("COE_AMQP_URL: \(error)")
             self.amqpURL = AMQPURL()
         }
         self.exchange = value("COE_AMQP_EXCHANGE", "coe.events")
@@ -73,7 +70,7 @@ public struct ServiceConfiguration: Sendable {
             if parts.count == 2, let service = ServiceName(rawValue: parts[0]), !parts[1].isEmpty {
                 users[service] = parts[1]
             } else {
-                problems.append("COE_AMQP_SENDERS: '\(pair)' is not service=user with a service among \(ServiceName.allCases.map(\.rawValue).joined(separator: ", "))")
+                problem("COE_AMQP_SENDERS: '\(pair)' is not service=user with a service among \(ServiceName.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         let operators = value("COE_AMQP_OPERATORS", "coe").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -82,7 +79,7 @@ public struct ServiceConfiguration: Sendable {
         if let parsed = Self.parseDelays(delays) {
             self.retryDelays = parsed
         } else {
-            problems.append("COE_RETRY_DELAYS='\(delays)' must be a comma-separated list like 1s,10s,60s or 250ms")
+            problem("COE_RETRY_DELAYS='\(delays)' must be a comma-separated list like 1s,10s,60s or 250ms")
             self.retryDelays = [.seconds(1), .seconds(10), .seconds(60)]
         }
         self.httpHost = value("COE_HTTP_HOST", "127.0.0.1")
@@ -91,16 +88,13 @@ public struct ServiceConfiguration: Sendable {
         if let parsed = Logger.Level(rawValue: level.lowercased()) {
             self.logLevel = parsed
         } else {
-            problems.append("COE_LOG_LEVEL='\(level)' must be one of trace, debug, info, notice, warning, error, critical")
+            problem("COE_LOG_LEVEL='\(level)' must be one of trace, debug, info, notice, warning, error, critical")
             self.logLevel = .info
         }
         do {
             _ = try DatabaseConfiguration(url: databaseURL, schema: databaseSchema)
         } catch {
-            problems.append("COE_DATABASE_URL/COE_DATABASE_SCHEMA: \(error)")
-        }
-        guard problems.isEmpty else {
-            throw ConfigurationError(problems: problems)
+            problem("COE_DATABASE_URL/COE_DATABASE_SCHEMA: \(error)")
         }
     }
 
@@ -137,6 +131,49 @@ public struct ServiceConfiguration: Sendable {
             }
         }
         return delays.isEmpty ? nil : delays
+    }
+}
+
+/// Reads `COE_*` settings from the environment and collects every bad value, so a service
+/// that can't run says everything that is wrong at once, at start.
+public struct ConfigurationReader: Sendable {
+    public let environment: [String: String]
+    public private(set) var problems: [String] = []
+
+    public init(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public mutating func problem(_ text: String) { problems.append(text) }
+
+    /// The trimmed value, or `fallback` when unset or blank.
+    public func value(_ name: String, _ fallback: String) -> String {
+        let value = environment[name]?.trimmingCharacters(in: .whitespaces) ?? ""
+        return value.isEmpty ? fallback : value
+    }
+
+    public mutating func integer(_ name: String, _ fallback: Int, in range: ClosedRange<Int>) -> Int {
+        let text = value(name, String(fallback))
+        guard let number = Int(text), range.contains(number) else {
+            problem("\(name)='\(text)' must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+            return fallback
+        }
+        return number
+    }
+
+    /// An amount of euros like `10000000.00`.
+    public mutating func money(_ name: String, _ fallback: Money) -> Money {
+        let text = value(name, fallback.description)
+        guard let money = Money(text), money > .zero else {
+            problem("\(name)='\(text)' must be a positive amount like 10000000.00")
+            return fallback
+        }
+        return money
+    }
+
+    /// Throws naming every problem found.
+    public func validate() throws {
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
     }
 }
 

@@ -1,12 +1,17 @@
 import Events
+import HTTPTypes
 import Hummingbird
 import Logging
 import Messaging
 import PostgresNIO
+import ServiceLifecycle
 import Storage
 
 /// What a service declares; ``ServiceApplication`` and ``ServiceCommand`` do the rest.
 public protocol ServiceDefinition: Sendable {
+    /// The service's own settings, read with the rest of the configuration at start.
+    associatedtype Settings: Sendable = Void
+
     /// `intake`, `workflow`, `funding`, `notifications`: the schema, queue prefix and log label.
     static var name: String { get }
     static var defaultPort: Int { get }
@@ -16,13 +21,24 @@ public protocol ServiceDefinition: Sendable {
     static func migrations() throws -> [Migration]
     /// The OpenAPI 3.1 document served at `/openapi.yaml`.
     static func openAPIDocument() throws -> String
-    static func handlers(_ dependencies: ServiceDependencies) -> [EventHandler]
-    static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies)
+    /// Reads the service's own settings; each bad value is added to the reader's problems
+    /// (the service then does not start, and says all of them).
+    static func settings(_ reader: inout ConfigurationReader) -> Settings
+    static func handlers(_ dependencies: ServiceDependencies, settings: Settings) -> [EventHandler]
+    static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings)
+    /// Long-running work of the service's own (a delivery worker, a scheduled job), run in the
+    /// service group beside the HTTP server, consumer and relay, and shut down with them.
+    static func services(_ dependencies: ServiceDependencies, settings: Settings) -> [any Service]
 }
 
 extension ServiceDefinition {
     public static var consumedEvents: [EventType] { [] }
-    public static func handlers(_ dependencies: ServiceDependencies) -> [EventHandler] { [] }
+    public static func handlers(_ dependencies: ServiceDependencies, settings: Settings) -> [EventHandler] { [] }
+    public static func services(_ dependencies: ServiceDependencies, settings: Settings) -> [any Service] { [] }
+}
+
+extension ServiceDefinition where Settings == Void {
+    public static func settings(_ reader: inout ConfigurationReader) {}
 }
 
 /// What routes and handlers of a service work with.
@@ -36,4 +52,24 @@ public struct ServiceDependencies: Sendable {
 
     /// The actor the service records for its own, unattended actions.
     public var systemActor: EventActor { .system(configuration.service) }
+
+    /// Runs one change of a request in one transaction: `body` loads and locks, lets the
+    /// domain decide, saves and appends the events to the outbox, and returns its result with
+    /// the status it answers; the request's audit record is written in the same transaction.
+    /// Once committed, the relay is woken.
+    public func transaction<Result: Sendable>(
+        _ context: ServiceRequestContext,
+        _ body: @Sendable (PostgresConnection) async throws -> (Result, HTTPResponse.Status)
+    ) async throws -> Result {
+        let audit = context.audit
+        let logger = context.logger
+        let result = try await client.withTransaction(logger: logger) { connection in
+            let (result, status) = try await body(connection)
+            try await audit?.write(outcome: Int(status.code), on: connection, logger: logger)
+            return result
+        }
+        audit?.committed()
+        relay.wake()
+        return result
+    }
 }

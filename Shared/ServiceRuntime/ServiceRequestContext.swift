@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Hummingbird
 import Logging
@@ -9,6 +10,8 @@ public struct ServiceRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``TokenAuthenticator`` on the routes that need one.
     public var caller: Caller?
+    /// The audit record of a state-changing request, set by ``TokenAuthenticator``.
+    public var audit: AuditEntry?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -1,3 +1,4 @@
+import Events
 import Synchronization
 
 /// Opens once (after migrations); everything awaiting it then proceeds.

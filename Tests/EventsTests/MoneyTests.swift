@@ -17,11 +17,21 @@ struct MoneyTests {
         #expect(Money(text) == nil)
     }
 
-    @Test func formatsWithTwoDecimals() {
+    @Test func formatsWithTwoDecimals() throws {
         #expect(Money(cents: 125_000_000).description == "1250000.00")
         #expect(Money(cents: 5).description == "0.05")
         #expect(Money(cents: -325).description == "-3.25")
-        #expect((Money("0.10")! + Money("0.20")!).description == "0.30")
+        #expect(try Money("0.10")!.adding(Money("0.20")!).description == "0.30")
+    }
+
+    @Test func arithmeticRefusesToOverflow() throws {
+        let largest = Money(cents: .max)
+        #expect(throws: MoneyOverflow.self) { try largest.adding(Money(cents: 1)) }
+        #expect(throws: MoneyOverflow.self) { try Money(cents: .min).subtracting(Money(cents: 1)) }
+        #expect(throws: MoneyOverflow.self) { try largest.multiplied(by: 2) }
+        #expect(throws: MoneyOverflow.self) { try Money.sum([largest, largest]) }
+        #expect(try Money.sum([Money("0.10")!, Money("0.20")!, Money("-0.05")!]) == Money(cents: 25))
+        #expect(try Money(cents: 12_345).multiplied(by: 3) == Money(cents: 37_035))
     }
 
     @Test func roundTripsThroughJSONAsAString() throws {

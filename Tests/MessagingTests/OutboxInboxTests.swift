@@ -156,7 +156,7 @@ struct OutboxInboxTests {
 
                 let listed = try await dlq.list()
                 #expect(listed.count == 1)
-                #expect(listed.first?.messageID == bad.metadata.id.uuidString)
+                #expect(listed.first?.messageID == bad.metadata.id.uuidString.lowercased())
                 #expect(listed.first?.attempts == 1 + topology.retryDelays.count)
                 #expect(listed.first?.error.contains("refusing \(poison)") == true)
                 #expect(listed.first?.routingKey == EventType.proposalSubmitted.rawValue)

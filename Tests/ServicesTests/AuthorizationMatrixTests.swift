@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Testing
 import TestSupport
@@ -78,7 +79,7 @@ struct AuthorizationMatrixTests {
         try await intake.start()
         let owner = try await Callers.kazakhFocalPoint
         let submitted = try await submitProposal(intake)
-        let draft = try await intake.post("/v1/proposals", json: completeProposal, headers: owner).json(FullProposalReply.self).id.uuidString
+        let draft = try await intake.post("/v1/proposals", json: completeProposal, headers: owner).json(FullProposalReply.self).id.lowercased
         let secretariat = try await Callers.centralAsiaSecretariat
         /// Waits for a submitted proposal's case and puts `rev-assigned` on it.
         func reviewCaseWithReviewer(_ id: String) async throws {
@@ -104,7 +105,7 @@ struct AuthorizationMatrixTests {
             }
             if path.contains("{draft}") {
                 let id = changes
-                    ? try await intake.post("/v1/proposals", json: completeProposal, headers: owner).json(FullProposalReply.self).id.uuidString
+                    ? try await intake.post("/v1/proposals", json: completeProposal, headers: owner).json(FullProposalReply.self).id.lowercased
                     : draft
                 path = path.replacingOccurrences(of: "{draft}", with: id)
                 if row.method == "PATCH" { headers.append(("If-Match", "\"1\"")) }

@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import TestSupport
 
@@ -26,7 +27,7 @@ func submitProposal(_ intake: ServiceProcess, json: String = completeProposal, h
     if given == nil { headers = try await Callers.kazakhFocalPoint }
     let created = try await intake.post("/v1/proposals", json: json, headers: headers)
     guard created.status == .created else { throw ServiceProcessError(message: "create: \(created.status) \(created.text)") }
-    let id = try created.json(ProposalReply.self).id.uuidString
+    let id = try created.json(ProposalReply.self).id.lowercased
     let submitted = try await intake.request(.POST, "/v1/proposals/\(id)/submit", headers: headers)
     guard submitted.status == .ok else { throw ServiceProcessError(message: "submit: \(submitted.status) \(submitted.text)") }
     return id

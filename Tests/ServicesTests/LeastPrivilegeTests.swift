@@ -1,3 +1,4 @@
+import Events
 import AMQP
 import Foundation
 import Messaging
@@ -43,7 +44,7 @@ struct LeastPrivilegeTests {
         let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
         func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
         for service in ["intake", "workflow"] {
-            let databasePassword = "p'w@:/%\(UUID().uuidString)", brokerPassword = "b'w@:/%\(UUID().uuidString)"
+            let databasePassword = "p'w@:/%\(UUID().lowercased)", brokerPassword = "b'w@:/%\(UUID().lowercased)"
             environment["COE_\(service.uppercased())_DB_PASSWORD"] = databasePassword
             environment["COE_\(service.uppercased())_AMQP_PASSWORD"] = brokerPassword
             let role = "\(isolation)_\(service)"

@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Testing
 import TestSupport
@@ -80,8 +81,12 @@ struct OpenAPIContractTests {
         var headers: [(String, String)]
     }
 
-    static func common() -> [Sample] {
-        [
+    static func common() async throws -> [Sample] {
+        let admin = try await TestTokens.header(role: "admin", sub: "admin-1")
+        let focalPoint = try await Callers.kazakhFocalPoint
+        return [
+            Sample(operation: "listAuditEntries", method: "GET", path: "/v1/audit?limit=5", json: nil, headers: admin),
+            Sample(operation: "listAuditEntries", method: "GET", path: "/v1/audit", json: nil, headers: focalPoint),
             Sample(operation: "live", method: "GET", path: "/health/live", json: nil, headers: []),
             Sample(operation: "ready", method: "GET", path: "/health/ready", json: nil, headers: []),
             Sample(operation: "metrics", method: "GET", path: "/metrics", json: nil, headers: []),
@@ -94,9 +99,9 @@ struct OpenAPIContractTests {
         try await intake.start()
         let fp = (try await Callers.kazakhFocalPoint)
         let created = try await intake.post("/v1/proposals", json: completeProposal, headers: fp)
-        let id = try created.json(FullProposalReply.self).id.uuidString
+        let id = try created.json(FullProposalReply.self).id.lowercased
         let etag = created.headers["etag"].first ?? ""
-        try await Self.check(intake, spec: "Intake", samples: Self.common() + [
+        try await Self.check(intake, spec: "Intake", samples: try await Self.common() + [
             Sample(operation: "getReference", method: "GET", path: "/v1/reference", json: nil, headers: []),
             Sample(operation: "createProposal", method: "POST", path: "/v1/proposals", json: #"{"title":"Second draft"}"#, headers: fp),
             Sample(operation: "getProposal", method: "GET", path: "/v1/proposals/\(id)", json: nil, headers: fp),
@@ -108,7 +113,7 @@ struct OpenAPIContractTests {
             Sample(operation: "getProposalRevision", method: "GET", path: "/v1/proposals/\(id)/revisions/1", json: nil, headers: fp),
             Sample(operation: "withdrawProposal", method: "POST", path: "/v1/proposals/\(id)/withdraw", json: #"{"reason":"Duplicate"}"#, headers: fp),
             // Error answers are documented too.
-            Sample(operation: "getProposal", method: "GET", path: "/v1/proposals/\(UUID().uuidString)", json: nil, headers: fp),
+            Sample(operation: "getProposal", method: "GET", path: "/v1/proposals/\(UUID().lowercased)", json: nil, headers: fp),
             Sample(operation: "createProposal", method: "POST", path: "/v1/proposals", json: #"{"region":"XX"}"#, headers: fp),
         ])
         #expect(try await intake.stop() == 0)
@@ -123,14 +128,14 @@ struct OpenAPIContractTests {
         let id = try await submitProposal(intake)
         let secretariat = try await Callers.centralAsiaSecretariat
         #expect(try await eventually { try await workflow.get("/v1/reviews/\(id)", headers: secretariat).status == .ok })
-        try await Self.check(workflow, spec: "Workflow", samples: Self.common() + [
+        try await Self.check(workflow, spec: "Workflow", samples: try await Self.common() + [
             Sample(operation: "listReviewCases", method: "GET", path: "/v1/reviews?limit=1", json: nil, headers: secretariat),
             Sample(operation: "getReviewCase", method: "GET", path: "/v1/reviews/\(id)", json: nil, headers: secretariat),
             Sample(operation: "assignReviewer", method: "POST", path: "/v1/reviews/\(id)/assignments", json: reviewerJSON, headers: secretariat),
             Sample(operation: "assignReviewer", method: "POST", path: "/v1/reviews/\(id)/assignments", json: reviewerJSON, headers: secretariat),
             Sample(operation: "unassignReviewer", method: "DELETE", path: "/v1/reviews/\(id)/assignments/rev-fr", json: nil, headers: secretariat),
             // Error answers are documented too.
-            Sample(operation: "getReviewCase", method: "GET", path: "/v1/reviews/\(UUID().uuidString)", json: nil, headers: secretariat),
+            Sample(operation: "getReviewCase", method: "GET", path: "/v1/reviews/\(UUID().lowercased)", json: nil, headers: secretariat),
             Sample(operation: "assignReviewer", method: "POST", path: "/v1/reviews/\(id)/assignments", json: #"{"reviewer":"rev-kz","name":"K","country":"KZ"}"#, headers: secretariat),
             Sample(operation: "listReviewCases", method: "GET", path: "/v1/reviews?stage=done", json: nil, headers: secretariat),
         ])

@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Testing
 import TestSupport
@@ -62,7 +63,7 @@ struct ThinSliceTests {
         #expect(try await workflow.get("/v1/reviews/\(id)", headers: try await Callers.uzbekFocalPoint).status == .notFound)
         #expect(try await workflow.get("/v1/reviews/\(id)", headers: try await Callers.centralAsiaSecretariat).status == .ok)
         #expect(try await workflow.get("/v1/reviews/\(id)").status == .unauthorized)
-        #expect(review.proposalId.uuidString == id)
+        #expect(review.proposalId.lowercased == id)
         #expect(review.reference == proposal.reference)
         #expect(review.stage == "screening")
         #expect(review.requestedBudget == "1250000.00")
@@ -98,7 +99,7 @@ struct ThinSliceTests {
 
         let malformed = try await intake.post("/v1/proposals", json: #"{"title": "x",, }"#, headers: (try await Callers.kazakhFocalPoint))
         #expect(malformed.status == .badRequest)
-        let missing = try await intake.get("/v1/proposals/\(UUID().uuidString)", headers: (try await Callers.kazakhFocalPoint))
+        let missing = try await intake.get("/v1/proposals/\(UUID().lowercased)", headers: (try await Callers.kazakhFocalPoint))
         #expect(missing.status == .notFound)
         #expect(try await intake.stop() == 0)
     }

@@ -86,7 +86,7 @@ struct WorkflowTests {
             let seen = try await workflow.get("/v1/reviews/\(id)", headers: try await Self.assignedReviewer)
             #expect(seen.status == .ok)
             let mine = try await workflow.get("/v1/reviews", headers: try await Self.assignedReviewer).json(CasePageReply.self)
-            #expect(mine.items.map(\.proposalId.uuidString) == [id])
+            #expect(mine.items.map(\.proposalId.lowercased) == [id])
             #expect(try await workflow.get("/v1/reviews/\(id)", headers: try await Self.otherReviewer).status == .notFound)
             #expect(try await workflow.get("/v1/reviews", headers: try await Self.otherReviewer).json(CasePageReply.self).items.isEmpty)
 
@@ -102,7 +102,7 @@ struct WorkflowTests {
             let event = try #require(events.first)
             #expect(event.metadata.source == "workflow")
             #expect(event.metadata.actor == EventActor(sub: "sec-ca", role: "secretariat"))
-            #expect(event.data.proposalId.uuidString == id)
+            #expect(event.data.proposalId.lowercased == id)
             #expect(event.data.region == "CA")
             #expect(event.data.revision == 1)
             #expect(event.data.reviewer == .init(sub: "rev-fr", name: "Camille Laurent", email: "camille.laurent@example.fr"))
@@ -180,7 +180,7 @@ struct WorkflowTests {
             // Unknown cases and other regions' cases are 404 to the secretariat, whatever the body.
             let sea = try await TestTokens.header(role: "secretariat", sub: "sec-sea", region: "SEA")
             #expect(try await workflow.post(path, json: reviewerJSON, headers: sea).status == .notFound)
-            #expect(try await workflow.post("/v1/reviews/\(UUID().uuidString)/assignments", json: reviewerJSON, headers: secretariat).status == .notFound)
+            #expect(try await workflow.post("/v1/reviews/\(UUID().lowercased)/assignments", json: reviewerJSON, headers: secretariat).status == .notFound)
         }
     }
 
@@ -262,7 +262,7 @@ struct WorkflowTests {
             repeat {
                 let page = try await workflow.get("/v1/reviews?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""), headers: secretariat).json(CasePageReply.self)
                 #expect(page.items.count <= 1)
-                seen += page.items.map(\.proposalId.uuidString)
+                seen += page.items.map(\.proposalId.lowercased)
                 cursor = page.nextCursor
             } while cursor != nil && seen.count < 10
             #expect(seen == [third, second, first])
@@ -278,7 +278,7 @@ struct WorkflowTests {
 
             // Bad parameters: every one named.
             // A cursor that decodes but whose time is not one: named, not a 500.
-            let forged = Data("yesterday|\(UUID().uuidString)".utf8).base64EncodedString()
+            let forged = Data("yesterday|\(UUID().lowercased)".utf8).base64EncodedString()
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
             let forgedReply = try await workflow.get("/v1/reviews?cursor=\(forged)", headers: secretariat)
             #expect(forgedReply.status.code == 422, "\(forgedReply.text)")

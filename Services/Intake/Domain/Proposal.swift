@@ -69,10 +69,10 @@ extension Proposal: Codable {
 struct ProposalHistoryEntry: Codable, Sendable, Equatable {
     var at: Date
     var actor: EventActor
-    var action: String
+    var action: ProposalHistoryAction
     var fromStatus: String?
     var toStatus: String?
-    var changedFields: [String]
+    var changedFields: [String] = []
     var detail: String?
 }
 

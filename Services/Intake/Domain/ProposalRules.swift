@@ -1,6 +1,5 @@
 import Events
 import Foundation
-import ServiceRuntime
 
 /// The rules a proposal's content must follow: every value present must be valid (also in a
 /// draft), and a submission must be complete. Each check names its field; all run every time.

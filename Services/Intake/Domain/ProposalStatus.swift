@@ -26,4 +26,24 @@ enum ProposalAction: String, Sendable {
     case update
     case submit
     case withdraw
+
+    var pastTense: String {
+        switch self {
+        case .update: "updated"
+        case .submit: "submitted"
+        case .withdraw: "withdrawn"
+        }
+    }
+}
+
+/// The steps a proposal's history records.
+enum ProposalHistoryAction: String, Codable, Sendable, CaseIterable {
+    case created
+    case updated
+    case submitted
+    case resubmitted
+    case withdrawn
+    case revisionRequested = "revision_requested"
+    case approved
+    case rejected
 }

@@ -1,63 +1,54 @@
 import Events
 import Foundation
+import Logging
 import Messaging
 import PostgresNIO
 
-/// Reflects Workflow's decisions in the proposal's status. Idempotent twice over: the inbox
-/// drops redeliveries, and a decision about another revision or state changes nothing.
+/// Reflects Workflow's decisions in the proposal's status, through the same path as a request:
+/// lock, let the domain decide, save. A decision the proposal contradicts (a revision never
+/// submitted or no longer under review, an approved budget above the requested one) is
+/// refused and parked, never applied. Redeliveries are dropped by the inbox before this runs.
 struct DecisionHandlers: Sendable {
+    let store: ProposalStore
+
+    init(logger: Logger) {
+        self.store = ProposalStore(repository: ProposalRepository(logger: logger), logger: logger)
+    }
+
     var handlers: [EventHandler] {
         [
             EventHandler.on(ProposalRevisionRequested.self) { envelope, context in
                 let data = envelope.data
-                try await apply(envelope.metadata, proposalID: data.proposalId, revision: data.revision, context: context) { proposal in
-                    proposal.status = .revisionRequested
-                    proposal.decisionReasons = data.reasons
-                    return ("revision_requested", data.reasons.joined(separator: "; "))
+                try await apply(envelope.metadata, to: data.proposalId, context: context) { proposal, actor, time in
+                    try proposal.requestRevision(of: data.revision, reasons: data.reasons, by: actor, at: time)
                 }
             },
             EventHandler.on(ProposalApproved.self) { envelope, context in
                 let data = envelope.data
-                let at = envelope.metadata.occurredAt
-                try await apply(envelope.metadata, proposalID: data.proposalId, revision: data.revision, context: context) { proposal in
-                    proposal.status = .approved
-                    proposal.approvedBudget = data.approvedBudget
-                    proposal.decidedAt = at
-                    return ("approved", "approved budget \(data.approvedBudget) EUR")
+                try await apply(envelope.metadata, to: data.proposalId, context: context) { proposal, actor, time in
+                    try proposal.approve(data.revision, budget: data.approvedBudget, by: actor, at: time)
                 }
             },
             EventHandler.on(ProposalRejected.self) { envelope, context in
                 let data = envelope.data
-                let at = envelope.metadata.occurredAt
-                try await apply(envelope.metadata, proposalID: data.proposalId, revision: data.revision, context: context) { proposal in
-                    proposal.status = .rejected
-                    proposal.decisionReasons = data.reasons
-                    proposal.decidedAt = at
-                    return ("rejected", data.reasons.joined(separator: "; "))
+                try await apply(envelope.metadata, to: data.proposalId, context: context) { proposal, actor, time in
+                    try proposal.reject(data.revision, reasons: data.reasons, by: actor, at: time)
                 }
             },
         ]
     }
 
     private func apply(
-        _ metadata: EventMetadata, proposalID: UUID, revision: Int, context: EventContext,
-        change: @Sendable (inout Proposal) -> (action: String, detail: String)
+        _ metadata: EventMetadata, to proposalID: UUID, context: EventContext,
+        decide: @Sendable (inout Proposal, EventActor, Date) throws -> ProposalChange
     ) async throws {
-        let repository = ProposalRepository(logger: context.logger)
-        guard var proposal = try await repository.lock(proposalID, on: context.connection) else {
-            throw MessagingError(.invalidEvent, "\(metadata.type) for proposal \(proposalID) that intake does not have")
+        do {
+            var proposal = try await store.lock(proposalID, on: context.connection)
+            let change = try decide(&proposal, metadata.actor, metadata.occurredAt)
+            _ = try await store.save(proposal, change, cause: .event(metadata), on: context.connection)
+        } catch let error as ProposalError {
+            // Intake's own state refuses it: retrying can't help; park it with the reason.
+            throw MessagingError(.refused, "\(metadata.type) for proposal \(proposalID.lowercased): \(error)")
         }
-        // Only a decision on the revision under review, while it is under review, counts.
-        guard proposal.status == .submitted, proposal.revision == revision else {
-            context.logger.info(
-                "decision ignored",
-                metadata: ["proposal.id": "\(proposalID)", "proposal.status": "\(proposal.status.rawValue)", "revision": "\(revision)"])
-            return
-        }
-        let from = proposal.status
-        let (action, detail) = change(&proposal)
-        _ = try await repository.save(proposal, on: context.connection)
-        try await repository.appendHistory(
-            proposalID, actor: metadata.actor, action: action, from: from, to: proposal.status, detail: detail, on: context.connection)
     }
 }

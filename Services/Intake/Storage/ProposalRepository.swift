@@ -18,17 +18,19 @@ struct ProposalRepository: Sendable {
         approved_budget_cents, decision_reasons
         """
 
-    func insert(_ content: ProposalContent, createdBy: String, on connection: PostgresConnection) async throws -> Proposal {
-        let id = UUID()
+    /// Inserts a new proposal the domain made.
+    func insert(_ proposal: Proposal, on connection: PostgresConnection) async throws -> Proposal {
+        let content = proposal.content
         let rows = try await connection.query(
             """
             INSERT INTO proposals (id, status, revision, version, title, summary, objectives, region, lead_country,
                                    participating_countries, cbrn_categories, cbrn_areas, requested_budget_cents,
-                                   duration_months, implementing_partners, contact, created_by)
-            VALUES (\(id), 'draft', 0, 1, \(content.title), \(content.summary), \(content.objectives), \(content.region),
-                    \(content.leadCountry), \(content.participatingCountries), \(content.cbrnCategories), \(content.cbrnAreas),
+                                   duration_months, implementing_partners, contact, created_by, created_at, updated_at)
+            VALUES (\(proposal.id), \(proposal.status.rawValue), \(proposal.revision), \(proposal.version), \(content.title),
+                    \(content.summary), \(content.objectives), \(content.region), \(content.leadCountry),
+                    \(content.participatingCountries), \(content.cbrnCategories), \(content.cbrnAreas),
                     \(content.requestedBudget?.cents), \(content.durationMonths), \(try Self.json(content.implementingPartners)),
-                    \(try content.contact.map(Self.json)), \(createdBy))
+                    \(try content.contact.map(Self.json)), \(proposal.createdBy), \(proposal.createdAt), \(proposal.updatedAt))
             RETURNING \(unescaped: Self.columns)
             """,
             logger: logger)
@@ -60,7 +62,7 @@ struct ProposalRepository: Sendable {
                 duration_months = \(content.durationMonths), implementing_partners = \(try Self.json(content.implementingPartners)),
                 contact = \(try content.contact.map(Self.json)), submitted_at = \(proposal.submittedAt),
                 decided_at = \(proposal.decidedAt), approved_budget_cents = \(proposal.approvedBudget?.cents),
-                decision_reasons = \(proposal.decisionReasons), updated_at = now()
+                decision_reasons = \(proposal.decisionReasons), updated_at = \(proposal.updatedAt)
             WHERE id = \(proposal.id)
             RETURNING \(unescaped: Self.columns)
             """,
@@ -77,14 +79,12 @@ struct ProposalRepository: Sendable {
         throw StorageError(.unexpectedResult, "no reference from proposal_reference_seq")
     }
 
-    func appendHistory(
-        _ proposalID: UUID, actor: EventActor, action: String, from: ProposalStatus?, to: ProposalStatus?,
-        changedFields: [String] = [], detail: String? = nil, on connection: PostgresConnection
-    ) async throws {
+    func appendHistory(_ proposalID: UUID, _ entry: ProposalHistoryEntry, on connection: PostgresConnection) async throws {
         try await connection.query(
             """
             INSERT INTO proposal_history (proposal_id, actor_sub, actor_role, action, from_status, to_status, changed_fields, detail)
-            VALUES (\(proposalID), \(actor.sub), \(actor.role), \(action), \(from?.rawValue), \(to?.rawValue), \(changedFields), \(detail))
+            VALUES (\(proposalID), \(entry.actor.sub), \(entry.actor.role), \(entry.action.rawValue), \(entry.fromStatus),
+                    \(entry.toStatus), \(entry.changedFields), \(entry.detail))
             """,
             logger: logger)
     }
@@ -106,10 +106,19 @@ struct ProposalRepository: Sendable {
             """,
             logger: logger)
         var entries: [ProposalHistoryEntry] = []
-        for try await (at, sub, role, action, from, to, fields, detail)
-            in rows.decode((Date, String, String, String, String?, String?, [String], String?).self)
-        {
-            entries.append(.init(at: at, actor: EventActor(sub: sub, role: role), action: action, fromStatus: from, toStatus: to, changedFields: fields, detail: detail))
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            let action = try cells["action"].decode(String.self, context: .default)
+            guard let known = ProposalHistoryAction(rawValue: action) else {
+                throw StorageError(.unexpectedResult, "proposal \(id) has a history step '\(action)' intake does not know")
+            }
+            entries.append(.init(
+                at: try cells["at"].decode(Date.self, context: .default),
+                actor: EventActor(sub: try cells["actor_sub"].decode(String.self, context: .default), role: try cells["actor_role"].decode(String.self, context: .default)),
+                action: known, fromStatus: try cells["from_status"].decode(String?.self, context: .default),
+                toStatus: try cells["to_status"].decode(String?.self, context: .default),
+                changedFields: try cells["changed_fields"].decode([String].self, context: .default),
+                detail: try cells["detail"].decode(String?.self, context: .default)))
         }
         return entries
     }
@@ -151,6 +160,7 @@ struct ProposalRepository: Sendable {
               AND (\(scope.country)::text IS NULL OR lead_country = \(scope.country))
               AND (\(scope.region)::text IS NULL OR region = \(scope.region))
               AND (\(scope.includeDrafts) OR status <> 'draft')
+              AND NOT \(scope.none)
               AND (\(afterTime)::text IS NULL OR (created_at, id) < (\(afterTime)::timestamptz, \(afterID)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(filter.limit + 1)
@@ -159,7 +169,7 @@ struct ProposalRepository: Sendable {
         var items: [(Proposal, ListParameters.Cursor)] = []
         for try await row in rows {
             let proposal = try Self.proposal(from: row)
-            let createdText = try row.makeRandomAccess()[24].decode(String.self, context: .default)
+            let createdText = try row.makeRandomAccess()["cursor_time"].decode(String.self, context: .default)
             items.append((proposal, ListParameters.Cursor(time: createdText, id: proposal.id)))
         }
         return items
@@ -180,26 +190,34 @@ struct ProposalRepository: Sendable {
         return proposals
     }
 
+    /// A proposal from a row, by column name; a value intake can't read throws rather than becoming a default.
     static func proposal(from row: PostgresRow) throws -> Proposal {
         let cells = row.makeRandomAccess()
-        func cell<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
-            try cells[index].decode(T.self, context: .default)
+        func cell<T: PostgresDecodable>(_ column: String, _ type: T.Type) throws -> T {
+            try cells[column].decode(T.self, context: .default)
         }
-        let partners = try decodeJSON([ImplementingPartner].self, try cell(15, String.self))
-        let contact = try cell(16, String?.self).map { try decodeJSON(Contact.self, $0) }
+        let id = try cell("id", UUID.self)
+        let statusText = try cell("status", String.self)
+        guard let status = ProposalStatus(rawValue: statusText) else {
+            throw StorageError(.unexpectedResult, "proposal \(id) has a status '\(statusText)' intake does not know")
+        }
+        let partners = try decodeJSON([ImplementingPartner].self, try cell("implementing_partners", String.self))
+        let contact = try cell("contact", String?.self).map { try decodeJSON(Contact.self, $0) }
         let content = ProposalContent(
-            title: try cell(5, String?.self), summary: try cell(6, String?.self), objectives: try cell(7, [String].self),
-            region: try cell(8, String?.self), leadCountry: try cell(9, String?.self),
-            participatingCountries: try cell(10, [String].self), cbrnCategories: try cell(11, [String].self),
-            cbrnAreas: try cell(12, [String].self), requestedBudget: try cell(13, Int64?.self).map(Money.init(cents:)),
-            durationMonths: try cell(14, Int?.self), implementingPartners: partners, contact: contact)
+            title: try cell("title", String?.self), summary: try cell("summary", String?.self),
+            objectives: try cell("objectives", [String].self), region: try cell("region", String?.self),
+            leadCountry: try cell("lead_country", String?.self),
+            participatingCountries: try cell("participating_countries", [String].self),
+            cbrnCategories: try cell("cbrn_categories", [String].self), cbrnAreas: try cell("cbrn_areas", [String].self),
+            requestedBudget: try cell("requested_budget_cents", Int64?.self).map(Money.init(cents:)),
+            durationMonths: try cell("duration_months", Int?.self), implementingPartners: partners, contact: contact)
         return Proposal(
-            id: try cell(0, UUID.self), reference: try cell(1, String?.self),
-            status: ProposalStatus(rawValue: try cell(2, String.self)) ?? .draft, revision: try cell(3, Int.self),
-            version: try cell(4, Int.self), content: content, createdBy: try cell(17, String.self),
-            createdAt: try cell(18, Date.self), updatedAt: try cell(19, Date.self), submittedAt: try cell(20, Date?.self),
-            decidedAt: try cell(21, Date?.self), approvedBudget: try cell(22, Int64?.self).map(Money.init(cents:)),
-            decisionReasons: try cell(23, [String].self))
+            id: id, reference: try cell("reference", String?.self), status: status, revision: try cell("revision", Int.self),
+            version: try cell("version", Int.self), content: content, createdBy: try cell("created_by", String.self),
+            createdAt: try cell("created_at", Date.self), updatedAt: try cell("updated_at", Date.self),
+            submittedAt: try cell("submitted_at", Date?.self), decidedAt: try cell("decided_at", Date?.self),
+            approvedBudget: try cell("approved_budget_cents", Int64?.self).map(Money.init(cents:)),
+            decisionReasons: try cell("decision_reasons", [String].self))
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {

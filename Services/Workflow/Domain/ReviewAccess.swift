@@ -1,4 +1,4 @@
-import ServiceRuntime
+import Events
 
 /// Who may see and act on which review case: the one place workflow's rules live.
 ///
@@ -6,7 +6,7 @@ import ServiceRuntime
 /// |---|---|---|
 /// | focal point | their country's cases (as lead), not who reviews them | nothing |
 /// | secretariat | their region's cases | assigns and unassigns reviewers there |
-/// | reviewer | the cases they are assigned to (not who else reviews them) | (assesses them: the workflow issue) |
+/// | reviewer | the cases they are assigned to, with what assessing needs (not who else reviews them) | (assesses them: the workflow issue) |
 /// | finance, admin | all | nothing yet (admins decide: the workflow issue) |
 ///
 /// A case outside the caller's view answers 404, never 403, so ids can't be probed;
@@ -54,9 +54,9 @@ struct ReviewAccess: Sendable {
         visible.history = reviewCase.history.map { entry in
             var entry = entry
             switch entry.action {
-            case "reviewer_assigned": entry.detail = "a reviewer was assigned"
-            case "reviewer_unassigned": entry.detail = "a reviewer was unassigned"
-            default: break
+            case .reviewerAssigned: entry.detail = "a reviewer was assigned"
+            case .reviewerUnassigned: entry.detail = "a reviewer was unassigned"
+            case .opened, .resubmitted, .withdrawn: break
             }
             return entry
         }
@@ -64,11 +64,10 @@ struct ReviewAccess: Sendable {
     }
 
     /// Assigning reviewers is the regional secretariat's act.
-    func checkCanAssign(_ reviewCase: ReviewCase) throws {
+    func checkCanAssign(_ reviewCase: ReviewCase) throws(ReviewError) {
+        guard canRead(reviewCase) else { throw .notFound(reviewCase.proposalId) }
         guard caller.role == .secretariat, reviewCase.region == caller.region else {
-            throw HTTPProblem(
-                .forbidden, type: "forbidden",
-                detail: "Only the \(reviewCase.region) secretariat assigns reviewers to this case.")
+            throw .forbidden("Only the \(reviewCase.region) secretariat assigns reviewers to this case.")
         }
     }
 }

@@ -12,6 +12,15 @@ enum ReviewStage: String, Codable, Sendable, CaseIterable {
     var acceptsAssignments: Bool { self == .screening || self == .technical }
 }
 
+/// The steps a case's history records.
+enum ReviewHistoryAction: String, Codable, Sendable, CaseIterable {
+    case opened
+    case resubmitted
+    case withdrawn
+    case reviewerAssigned = "reviewer_assigned"
+    case reviewerUnassigned = "reviewer_unassigned"
+}
+
 /// The review of one proposal.
 struct ReviewCase: Codable, Sendable, Equatable {
     var id: UUID
@@ -26,8 +35,20 @@ struct ReviewCase: Codable, Sendable, Equatable {
     var stage: ReviewStage
     var openedAt: Date
     var updatedAt: Date
+    /// What an assigned reviewer needs to assess the proposal (no contact details).
+    var proposal: ProposalSummary
     var assignments: [Assignment]
     var history: [HistoryEntry]
+
+    /// The proposal under review, as its last submission described it.
+    struct ProposalSummary: Codable, Sendable, Equatable {
+        var summary: String?
+        var objectives: [String]
+        var cbrnCategories: [String]
+        var cbrnAreas: [String]
+        var durationMonths: Int?
+        var implementingPartners: [ProposalSubmitted.Partner]
+    }
 
     /// A reviewer assigned to the case.
     struct Assignment: Codable, Sendable, Equatable {
@@ -43,7 +64,7 @@ struct ReviewCase: Codable, Sendable, Equatable {
     struct HistoryEntry: Codable, Sendable, Equatable {
         var at: Date
         var actor: EventActor
-        var action: String
+        var action: ReviewHistoryAction
         var detail: String
     }
 
@@ -51,4 +72,13 @@ struct ReviewCase: Codable, Sendable, Equatable {
     var involvedCountries: Set<String> { Set(participatingCountries + [leadCountry]) }
 
     func isAssigned(_ reviewer: String) -> Bool { assignments.contains { $0.reviewer == reviewer } }
+}
+
+/// What one change of a case records besides its new state: history lines and the events it causes.
+struct ReviewChange: Sendable {
+    var history: [ReviewCase.HistoryEntry] = []
+    var events: [any EventPayload] = []
+
+    static let none = ReviewChange()
+    var isEmpty: Bool { history.isEmpty && events.isEmpty }
 }

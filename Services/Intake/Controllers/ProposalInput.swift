@@ -11,14 +11,14 @@ enum ProposalInput {
     static let partnerFields: Set<String> = ["name", "country", "role"]
     static let contactFields: Set<String> = ["name", "email", "phone"]
 
-    /// Returns the fields that changed, or every problem found.
-    static func apply(_ body: JSONValue, to content: inout ProposalContent) -> Result<[String], HTTPProblem> {
+    /// Every problem of reading the body (unknown fields, wrong types); the values that
+    /// could be read are applied, so the domain can name the problems of those too.
+    static func apply(_ body: JSONValue, to content: inout ProposalContent) -> [FieldProblem] {
         guard case .object(let object) = body else {
-            return .failure(.validation([FieldProblem(field: "body", problem: "must be a JSON object, not \(body.kind)")]))
+            return [FieldProblem(field: "body", problem: "must be a JSON object, not \(body.kind)")]
         }
         var reader = JSONFieldReader()
         reader.rejectUnknown(object, known: fields)
-        let before = content
         for (key, value) in object.sorted(by: { $0.key < $1.key }) where fields.contains(key) {
             switch key {
             case "title": if let text = reader.string(value, field: key) { content.title = text }
@@ -50,8 +50,7 @@ enum ProposalInput {
                 break
             }
         }
-        guard reader.problems.isEmpty else { return .failure(.validation(reader.problems)) }
-        return .success(content.changedFields(since: before))
+        return reader.problems
     }
 
     private static func partners(_ value: JSONValue, reader: inout JSONFieldReader) -> [ImplementingPartner]? {

@@ -1,0 +1,43 @@
+import Events
+import Foundation
+import Logging
+import Messaging
+import PostgresNIO
+
+/// The one writer of review cases: loads and locks, saves what the domain decided, records
+/// its history and appends its events to the outbox, all in the caller's transaction.
+struct ReviewCaseStore: Sendable {
+    let repository: ReviewCaseRepository
+    let logger: Logger
+
+    init(logger: Logger) {
+        self.repository = ReviewCaseRepository(logger: logger)
+        self.logger = logger
+    }
+
+    /// The case of a proposal, locked for the rest of the transaction, or nil.
+    func lock(proposalID: UUID, on connection: PostgresConnection) async throws -> ReviewCase? {
+        try await repository.find(proposalID: proposalID, forUpdate: true, on: connection)
+    }
+
+    func insert(_ reviewCase: ReviewCase, _ change: ReviewChange, cause: EventCause, on connection: PostgresConnection) async throws {
+        try await repository.insert(reviewCase, on: connection)
+        try await record(change, of: reviewCase, cause: cause, on: connection)
+    }
+
+    /// Saves a change the domain made (nothing when it changed nothing).
+    func save(_ reviewCase: ReviewCase, _ change: ReviewChange, cause: EventCause, on connection: PostgresConnection) async throws {
+        guard !change.isEmpty else { return }
+        try await repository.save(reviewCase, by: cause.actor, on: connection)
+        try await record(change, of: reviewCase, cause: cause, on: connection)
+    }
+
+    private func record(_ change: ReviewChange, of reviewCase: ReviewCase, cause: EventCause, on connection: PostgresConnection) async throws {
+        for entry in change.history {
+            try await repository.appendHistory(caseID: reviewCase.id, entry, eventID: cause.causationId, on: connection)
+        }
+        for event in change.events {
+            try await Outbox.append(event, source: .workflow, subject: reviewCase.proposalId, cause: cause, on: connection, logger: logger)
+        }
+    }
+}
