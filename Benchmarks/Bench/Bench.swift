@@ -99,7 +99,9 @@ struct Bench: AsyncParsableCommand {
         let topology = MessagingTopology(exchange: "\(schema).events", service: schema)
         let publisher = AMQPConnection(
             configuration: .init(url: url, name: "bench.relay", topology: topology.publisherTopology), logger: logger)
-        let relay = OutboxRelay(client: client, connection: publisher, topology: topology, schema: schema, logger: logger)
+        let relay = OutboxRelay(
+            database: Database(wrapping: client, configuration: database, logger: logger), connection: publisher, topology: topology,
+            schema: schema, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [client, publisher, relay], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

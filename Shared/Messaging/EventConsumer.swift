@@ -42,7 +42,7 @@ public final class EventConsumer: Service, Sendable {
 
     private let consumer: String
     private let connection: AMQPConnection
-    private let client: PostgresClient
+    private let database: Database
     private let topology: MessagingTopology
     private let handlers: [String: EventHandler]
     private let configuration: Configuration
@@ -50,6 +50,10 @@ public final class EventConsumer: Service, Sendable {
     private let logger: Logger
     private let ready: @Sendable () async throws -> Void
     private let stopping = Atomic<Bool>(false)
+    /// Deliveries being handled now, and when the last one finished (uptime nanoseconds): a
+    /// consumer with work in hand and no finish for long is stalled (readiness says so).
+    private let inFlight = Atomic<Int>(0)
+    private let lastFinished = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
 
     /// - Parameters:
     ///   - consumer: the inbox name of this consumer (the service name).
@@ -57,13 +61,13 @@ public final class EventConsumer: Service, Sendable {
     ///   - senders: who may have sent which event; anything else is parked unapplied.
     ///   - ready: awaited before the first delivery is handled (e.g. until migrations ran).
     public init(
-        consumer: String, connection: AMQPConnection, client: PostgresClient, topology: MessagingTopology,
+        consumer: String, connection: AMQPConnection, database: Database, topology: MessagingTopology,
         handlers: [EventHandler], senders: SenderPolicy, configuration: Configuration = .init(), logger: Logger,
         ready: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.consumer = consumer
         self.connection = connection
-        self.client = client
+        self.database = database
         self.topology = topology
         self.handlers = Dictionary(handlers.map { ("\($0.eventType)/v\($0.version)", $0) }) { first, _ in first }
         self.configuration = configuration
@@ -102,6 +106,13 @@ public final class EventConsumer: Service, Sendable {
         }
     }
 
+    /// Whether deliveries are in hand but none has finished for `bound`.
+    public func isStalled(after bound: Duration) -> Bool {
+        guard inFlight.load(ordering: .relaxed) > 0 else { return false }
+        let idle = DispatchTime.now().uptimeNanoseconds &- lastFinished.load(ordering: .relaxed)
+        return Int64(idle) > bound.nanoseconds
+    }
+
     private func lane(for delivery: AMQPDelivery) -> Int {
         let key = delivery.properties.headers["x-coe-subject"]?.stringValue ?? delivery.properties.messageID ?? ""
         var hash: UInt64 = 14_695_981_039_346_656_037  // FNV-1a: stable, unlike hashValue
@@ -114,6 +125,11 @@ public final class EventConsumer: Service, Sendable {
     // MARK: One delivery
 
     func process(_ delivery: AMQPDelivery) async {
+        inFlight.add(1, ordering: .relaxed)
+        defer {
+            lastFinished.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            inFlight.subtract(1, ordering: .relaxed)
+        }
         let metadata: EventMetadata
         do {
             metadata = try EventCoding.decoder().decode(EventMetadata.self, from: Data(delivery.body))
@@ -155,7 +171,8 @@ public final class EventConsumer: Service, Sendable {
                 if DatabaseFailure.isTransient(error) {
                     // The database is away: keep the message unacked and try again in place.
                     if stopping.load(ordering: .acquiring) { return }
-                    logger.warning("database unavailable, handler waits", metadata: ["error": "\(cause)", "retry.in": "\(transientDelay)"])
+                    logger.warning(
+                        "database unavailable, handler waits", metadata: ["error": "\(String(reflecting: cause))", "retry.in": "\(transientDelay)"])
                     try? await Task.sleep(for: transientDelay)
                     transientDelay = min(transientDelay * 2, configuration.transientRetryDelay.upperBound)
                     continue
@@ -171,7 +188,7 @@ public final class EventConsumer: Service, Sendable {
     private func handleOnce(_ delivery: AMQPDelivery, metadata: EventMetadata, handler: EventHandler, logger: Logger) async throws -> Bool {
         let consumer = self.consumer
         let source = topology.service
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await database.withTransaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 INSERT INTO inbox (consumer, message_id, event_type) VALUES (\(consumer), \(metadata.id), \(metadata.type))
@@ -190,7 +207,7 @@ public final class EventConsumer: Service, Sendable {
 
     private func retryOrPark(_ delivery: AMQPDelivery, metadata: EventMetadata, error: any Error, logger: Logger) async {
         let attempts = Int(delivery.properties.headers[FailureHeader.attempts]?.intValue ?? 0) + 1
-        let reason = String(describing: error)
+        let reason = String(reflecting: error)
         guard attempts <= topology.retryDelays.count else {
             await park(delivery, type: metadata.type, reason: reason, attempts: attempts)
             return

@@ -40,7 +40,7 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
-    private let client: PostgresClient
+    private let database: Database
     private let connection: AMQPConnection
     private let topology: MessagingTopology
     private let schema: String
@@ -50,18 +50,16 @@ public final class OutboxRelay: Service, Sendable {
     private let doorbell = Doorbell()
     private let stopping = Atomic<Bool>(false)
     private let published: Counter
-    private let backlog: Gauge
-    private let oldestAge: Gauge
 
     /// - Parameters:
     ///   - schema: the service's schema, whose outbox this relays.
     ///   - ready: awaited before the first poll (e.g. until migrations ran).
     public init(
-        client: PostgresClient, connection: AMQPConnection, topology: MessagingTopology, schema: String,
+        database: Database, connection: AMQPConnection, topology: MessagingTopology, schema: String,
         configuration: Configuration = .init(), logger: Logger,
         ready: @escaping @Sendable () async throws -> Void = {}
     ) {
-        self.client = client
+        self.database = database
         self.connection = connection
         self.topology = topology
         self.schema = schema
@@ -72,8 +70,6 @@ public final class OutboxRelay: Service, Sendable {
         self.ready = ready
         let dimensions = [("service", topology.service)]
         self.published = Counter(label: "coe_messages_published_total", dimensions: dimensions)
-        self.backlog = Gauge(label: "coe_outbox_backlog", dimensions: dimensions)
-        self.oldestAge = Gauge(label: "coe_outbox_oldest_age_seconds", dimensions: dimensions)
     }
 
     public func run() async throws {
@@ -101,7 +97,6 @@ public final class OutboxRelay: Service, Sendable {
         while !isStopping {
             do {
                 try await drain()
-                try await updateBacklogGauges()
                 if ContinuousClock.now - lastCleanup >= configuration.cleanupInterval {
                     try await cleanUp()
                     lastCleanup = .now
@@ -113,7 +108,10 @@ public final class OutboxRelay: Service, Sendable {
                 let delay = Duration.milliseconds(min(5000, 100 * (1 << min(failures, 6))))
                 let cause = DatabaseFailure.underlying(error)
                 if failures == 1 || failures % 10 == 0 {
-                    logger.warning("outbox relay failed, retrying", metadata: ["error": "\(cause)", "failures": "\(failures)", "retry.in": "\(delay)"])
+                    // String(reflecting:) gives PSQLError's SQLSTATE and message; its description is redacted.
+                    logger.warning(
+                        "outbox relay failed, retrying",
+                        metadata: ["error": "\(String(reflecting: cause))", "failures": "\(failures)", "retry.in": "\(delay)"])
                 }
                 // New commits ring the doorbell; a backoff must not be cut short by them, only by a shutdown.
                 let until = ContinuousClock.now + delay
@@ -153,7 +151,7 @@ public final class OutboxRelay: Service, Sendable {
     private func relayBatch() async throws -> (claimed: Int, published: Int) {
         let limit = configuration.batchSize
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await database.withTransaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 WITH claimed AS (
@@ -210,24 +208,11 @@ public final class OutboxRelay: Service, Sendable {
             mandatory: true)
     }
 
-    private func updateBacklogGauges() async throws {
-        let rows = try await client.query(
-            """
-            SELECT count(*)::BIGINT, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)), 0)::DOUBLE PRECISION
-            FROM outbox WHERE dispatched_at IS NULL
-            """,
-            logger: logger)
-        for try await (count, age) in rows.decode((Int64, Double).self) {
-            backlog.record(count)
-            oldestAge.record(age)
-        }
-    }
-
     private func cleanUp() async throws {
         let outboxCutoff = Date().addingTimeInterval(-configuration.retention.timeInterval)
         let inboxCutoff = Date().addingTimeInterval(-configuration.inboxRetention.timeInterval)
-        try await client.query("DELETE FROM outbox WHERE dispatched_at < \(outboxCutoff)", logger: logger)
-        try await client.query("DELETE FROM inbox WHERE received_at < \(inboxCutoff)", logger: logger)
+        try await database.rows("DELETE FROM outbox WHERE dispatched_at < \(outboxCutoff)", logger: logger)
+        try await database.rows("DELETE FROM inbox WHERE received_at < \(inboxCutoff)", logger: logger)
     }
 
     /// Keeps a LISTEN open on the schema's outbox channel, reconnecting after failures.
@@ -235,7 +220,8 @@ public final class OutboxRelay: Service, Sendable {
         let channel = "\(schema)_outbox"
         while !isStopping {
             do {
-                try await client.withConnection { connection in
+                // The one call that is meant to last: LISTEN holds its connection until it fails.
+                try await database.client.withConnection { connection in
                     try await connection.listen(on: channel) { notifications in
                         self.doorbell.ring()  // catch what committed while we were not listening
                         for try await _ in notifications {

@@ -9,11 +9,11 @@ import Synchronization
 /// The audit trail of a service: every state-changing request with its actor, action,
 /// resource, outcome and time, in the service's own schema; admins read it at `/v1/audit`.
 public struct AuditLog: Sendable {
-    let client: PostgresClient
+    let database: Database
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
+    public init(database: Database, logger: Logger) {
+        self.database = database
         self.logger = logger
     }
 
@@ -29,7 +29,9 @@ public struct AuditLog: Sendable {
     /// A failure to record is logged, never turned into the client's error.
     func record(_ entry: AuditEntry, outcome: Int) async {
         do {
-            try await entry.insert(outcome: outcome, on: { query in try await self.client.query(query, logger: self.logger) })
+            try await database.withConnection { connection in
+                try await entry.insert(outcome: outcome, on: { query in try await connection.query(query, logger: self.logger) })
+            }
         } catch {
             logger.error("audit record not written", metadata: ["error": "\(String(reflecting: error))", "action": "\(entry.action)"])
         }
@@ -59,7 +61,7 @@ public struct AuditLog: Sendable {
             }
             let limit = request.uri.queryParameters["limit"].flatMap { Int($0) }.map { min(max($0, 1), 500) } ?? 100
             let actor = request.uri.queryParameters["actor"].map(String.init)
-            let rows = try await client.query(
+            let rows = try await database.rows(
                 """
                 SELECT at, actor_sub, actor_role, action, resource, outcome, request_id FROM audit_log
                 WHERE (\(actor)::text IS NULL OR actor_sub = \(actor))
@@ -67,7 +69,8 @@ public struct AuditLog: Sendable {
                 """,
                 logger: context.logger)
             var items: [Entry] = []
-            for try await (at, sub, role, action, resource, outcome, id) in rows.decode((Date, String, String, String, String, Int, String).self) {
+            for row in rows {
+                let (at, sub, role, action, resource, outcome, id) = try row.decode((Date, String, String, String, String, Int, String).self)
                 items.append(Entry(at: at, actor: sub, role: role, action: action, resource: resource, outcome: outcome, requestId: id))
             }
             return Page(items: items)

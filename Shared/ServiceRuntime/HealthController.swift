@@ -1,15 +1,20 @@
-import Events
 import AMQP
+import Events
 import Foundation
 import Hummingbird
 import Logging
+import Messaging
 import PostgresNIO
+import Storage
 
-/// `/health/live` (the process answers) and `/health/ready` (database and broker reachable).
+/// `/health/live` (the process answers) and `/health/ready` (database and broker reachable,
+/// the pool serving, the relay and consumer making progress).
 struct HealthController: Sendable {
-    let client: PostgresClient
+    let database: Database
     let connections: [AMQPConnection]
     let gate: StartupGate.Probe
+    let monitor: OutboxMonitor
+    let consumer: EventConsumer?
 
     struct Status: ResponseEncodable, Encodable {
         var status: String
@@ -23,36 +28,26 @@ struct HealthController: Sendable {
 
     func ready(context: ServiceRequestContext) async throws -> Response {
         var checks: [String: String] = [:]
-        checks["database"] = await databaseReachable(logger: context.logger) ? "ok" : "unreachable"
+        // A lease and a query through the pool, bounded: a wedged pool shows here.
+        let database = self.database
+        let logger = context.logger
+        let reachable = (try? await Database.bounded("readiness", limit: .seconds(2)) {
+            try await database.client.withConnection { connection in _ = try await connection.query("SELECT 1", logger: logger) }
+        }) != nil
+        checks["database"] = reachable ? "ok" : (database.lastProbe == .wedged ? "pool not serving" : "unreachable")
         for connection in connections {
             checks["broker.\(connection.configuration.name)"] = connection.isConnected ? "ok" : "disconnected"
         }
         checks["migrations"] = gate.isOpen ? "ok" : "pending"
+        checks["outbox"] = monitor.isStalled ? "events waiting longer than \(monitor.stallAfter)" : "ok"
+        if let consumer {
+            checks["consumer"] = consumer.isStalled(after: .seconds(database.callTimeout.components.seconds * 2 + 10)) ? "stalled" : "ok"
+        }
         let ready = checks.values.allSatisfy { $0 == "ok" }
         let status = Status(status: ready ? "ready" : "unready", checks: checks)
         let body = try context.responseEncoder.encode(status)
         return Response(
             status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
-    private func databaseReachable(logger: Logger) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                do {
-                    try await client.query("SELECT 1", logger: logger)
-                    return true
-                } catch {
-                    return false
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(2))
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
     }
 }

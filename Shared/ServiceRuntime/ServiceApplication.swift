@@ -18,11 +18,12 @@ public enum ServiceApplication {
     public static func build<S: ServiceDefinition>(
         _ service: S.Type, configuration: ServiceConfiguration, settings: S.Settings, authenticator: TokenAuthenticator, logger: Logger
     ) throws -> some ApplicationProtocol {
-        let database = try configuration.database
-        let client = database.makeClient(logger: logger)
+        let databaseConfiguration = try configuration.database
+        let database = Database(configuration: databaseConfiguration, callTimeout: .seconds(configuration.databaseCallTimeoutSeconds), logger: logger)
+        let monitor = OutboxMonitor(configuration: databaseConfiguration, service: S.name, logger: logger)
         let topology = configuration.topology(consuming: S.consumedEvents.map(\.rawValue))
         let migrations = try MessagingMigrations.load() + AuditLog.migrations() + S.migrations()
-        let migrator = try Migrator(schema: database.schema, migrations: migrations)
+        let migrator = try Migrator(schema: databaseConfiguration.schema, migrations: migrations)
         let gate = StartupGate()
 
         let publisher = AMQPConnection(
@@ -31,14 +32,14 @@ public enum ServiceApplication {
                 heartbeatSeconds: configuration.heartbeatSeconds),
             logger: logger)
         let relay = OutboxRelay(
-            client: client, connection: publisher, topology: topology, schema: database.schema, logger: logger,
+            database: database, connection: publisher, topology: topology, schema: databaseConfiguration.schema, logger: logger,
             ready: { try await gate.wait() })
-        let audit = AuditLog(client: client, logger: logger)
+        let audit = AuditLog(database: database, logger: logger)
         let dependencies = ServiceDependencies(
-            client: client, configuration: configuration, logger: logger, relay: relay,
+            database: database, configuration: configuration, logger: logger, relay: relay,
             authenticator: authenticator.auditing(to: audit))
 
-        var services: [any Service] = [client, publisher]
+        var services: [any Service] = [database, monitor, publisher]
         var connections = [publisher]
         var consumer: EventConsumer?
         if !S.consumedEvents.isEmpty {
@@ -51,7 +52,7 @@ public enum ServiceApplication {
             services.append(consumerConnection)
             connections.append(consumerConnection)
             consumer = EventConsumer(
-                consumer: S.name, connection: consumerConnection, client: client, topology: topology,
+                consumer: S.name, connection: consumerConnection, database: database, topology: topology,
                 handlers: S.handlers(dependencies, settings: settings), senders: configuration.senders,
                 configuration: .init(lanes: configuration.consumerLanes), logger: logger,
                 ready: { try await gate.wait() })
@@ -66,7 +67,9 @@ public enum ServiceApplication {
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(RequestDeadlineMiddleware(limit: .seconds(configuration.requestTimeoutSeconds)))
         router.middlewares.add(LogRequestsMiddleware(.debug))
-        HealthController(client: client, connections: connections, gate: gate.probe).addRoutes(to: router)
+        HealthController(
+            database: database, connections: connections, gate: gate.probe, monitor: monitor, consumer: consumer
+        ).addRoutes(to: router)
         PrometheusMetrics.addRoutes(to: router, token: authenticator.configuration.metricsToken)
         let openAPI = try S.openAPIDocument()
         router.get("/openapi.yaml") { _, _ in
@@ -86,8 +89,8 @@ public enum ServiceApplication {
             services: services,
             logger: logger)
         app.beforeServerStarts {
-            let applied = try await migrator.migrate(database: database, logger: logger)
-            logger.info("database ready", metadata: ["db.schema": "\(database.schema)", "migrations.applied": "\(applied.count)"])
+            let applied = try await migrator.migrate(database: databaseConfiguration, logger: logger)
+            logger.info("database ready", metadata: ["db.schema": "\(databaseConfiguration.schema)", "migrations.applied": "\(applied.count)"])
             gate.open()
         }
         return app

@@ -3,6 +3,7 @@ import AMQP
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import Messaging
 import Storage
 
@@ -69,7 +70,12 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
             let app = try ServiceApplication.build(
                 S.self, configuration: configuration, settings: settings, authenticator: authenticator, logger: logger)
             logger.info("starting", metadata: ["http.port": "\(configuration.httpPort)", "amqp.url": "\(configuration.amqpURL)"])
-            try await app.runService()
+            let bound = Duration.seconds(configuration.shutdownTimeoutSeconds)
+            ShutdownWatchdog(bound: bound, logger: logger).arm()
+            var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // Graceful first; what has not stopped by 80 % of the bound is cancelled; the watchdog ends the rest.
+            group.maximumGracefulShutdownDuration = bound * 0.8
+            try await ServiceGroup(configuration: group).run()
         }
     }
 

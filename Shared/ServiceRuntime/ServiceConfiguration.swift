@@ -49,6 +49,8 @@ public struct ServiceConfiguration: Sendable {
         self.databaseMaxConnections = integer("COE_DATABASE_MAX_CONNECTIONS", 20, in: 2...500)
         self.statementTimeoutSeconds = integer("COE_DATABASE_STATEMENT_TIMEOUT", 15, in: 1...3600)
         self.requestTimeoutSeconds = integer("COE_HTTP_REQUEST_TIMEOUT", 30, in: 1...3600)
+        self.databaseCallTimeoutSeconds = integer("COE_DATABASE_CALL_TIMEOUT", 20, in: 1...3600)
+        self.shutdownTimeoutSeconds = integer("COE_SHUTDOWN_TIMEOUT", 30, in: 1...3600)
         let amqp = value("COE_AMQP_URL", Self.defaultAMQPURL)
         do {
             self.amqpURL = try AMQPURL(amqp)
@@ -100,6 +102,12 @@ public struct ServiceConfiguration: Sendable {
 
     /// PostgreSQL cancels a statement running longer than this (`COE_DATABASE_STATEMENT_TIMEOUT`, seconds).
     public var statementTimeoutSeconds: Int = 15
+
+    /// The bound of any one database call, lease and commit included (`COE_DATABASE_CALL_TIMEOUT`, seconds).
+    public var databaseCallTimeoutSeconds: Int = 20
+
+    /// SIGTERM ends the process within this many seconds, whatever is stuck (`COE_SHUTDOWN_TIMEOUT`).
+    public var shutdownTimeoutSeconds: Int = 30
 
     /// A request still running after this many seconds is cancelled and answered 503 (`COE_HTTP_REQUEST_TIMEOUT`).
     public var requestTimeoutSeconds: Int = 30

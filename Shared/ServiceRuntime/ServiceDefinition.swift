@@ -43,7 +43,8 @@ extension ServiceDefinition where Settings == Void {
 
 /// What routes and handlers of a service work with.
 public struct ServiceDependencies: Sendable {
-    public let client: PostgresClient
+    /// Every call bounded (``Database``): no request waits on the database for ever.
+    public let database: Database
     public let configuration: ServiceConfiguration
     public let logger: Logger
     public let relay: OutboxRelay
@@ -59,11 +60,11 @@ public struct ServiceDependencies: Sendable {
     /// Once committed, the relay is woken.
     public func transaction<Result: Sendable>(
         _ context: ServiceRequestContext,
-        _ body: @Sendable (PostgresConnection) async throws -> (Result, HTTPResponse.Status)
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> (Result, HTTPResponse.Status)
     ) async throws -> Result {
         let audit = context.audit
         let logger = context.logger
-        let result = try await client.withTransaction(logger: logger) { connection in
+        let result = try await database.withTransaction(logger: logger) { connection in
             let (result, status) = try await body(connection)
             try await audit?.write(outcome: Int(status.code), on: connection, logger: logger)
             return result

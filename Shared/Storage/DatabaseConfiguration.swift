@@ -69,6 +69,9 @@ public struct DatabaseConfiguration: Sendable {
             host: host, port: port, username: user, password: password, database: database, tls: .disable)
         configuration.options.additionalStartupParameters = startupParameters
         configuration.options.maximumConnections = maximumConnections
+        // A pool that keeps no connection strands a queued request when its last one fails
+        // (postgres-nio #657, not fixed in 1.33): keep two open.
+        configuration.options.minimumConnections = min(2, maximumConnections)
         configuration.options.connectTimeout = .seconds(5)
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }

@@ -15,6 +15,7 @@ public enum DatabaseFailure {
     /// True when the same work may well succeed later without any change: the database
     /// went away, the pool closed, or PostgreSQL asked to retry (serialization failure, deadlock).
     public static func isTransient(_ error: any Error) -> Bool {
+        if error is DatabaseUnavailable { return true }
         if let transaction = error as? PostgresTransactionError {
             if transaction.beginError != nil || transaction.commitError != nil { return true }
             if let closure = transaction.closureError { return isTransient(closure) }

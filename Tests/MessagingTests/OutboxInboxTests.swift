@@ -65,7 +65,7 @@ struct OutboxInboxTests {
                 configuration: .init(url: try TestEnvironment.amqpURL(), name: "replica", topology: topology.publisherTopology),
                 logger: TestEnvironment.logger)
             let secondRelay = OutboxRelay(
-                client: client, connection: secondPublisher, topology: topology, schema: schema,
+                database: harness.database, connection: secondPublisher, topology: topology, schema: schema,
                 configuration: .init(batchSize: 100), logger: TestEnvironment.logger)
 
             let subjects = (0..<40).map { _ in UUID() }

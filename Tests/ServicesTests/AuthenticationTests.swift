@@ -24,12 +24,15 @@ struct AuthenticationTests {
 
     func token(
         role: String = "focal_point", country: String? = "KZ", issuer: String = "coe-test", audience: String = "coe-workflows",
-        expires: Date = Date().addingTimeInterval(600), notBefore: Date? = nil, key: ES256PrivateKey? = nil
+        expires: Date = Date().addingTimeInterval(600), notBefore: Date? = nil, key: ES256PrivateKey? = nil,
+        sub: String = "u1", name: String? = nil, issuedAt: Date = Date()
     ) async throws -> String {
         let keys = JWTKeyCollection()
         await keys.add(ecdsa: key ?? signing)
         return try await keys.sign(
-            AccessClaims(sub: "u1", role: role, country: country, issuer: issuer, audience: audience, expires: expires, notBefore: notBefore))
+            AccessClaims(
+                sub: sub, name: name, role: role, country: country, issuer: issuer, audience: audience, expires: expires,
+                notBefore: notBefore, issuedAt: issuedAt))
     }
 
     func rejected(_ header: String?) async -> HTTPProblem? {
@@ -64,6 +67,26 @@ struct AuthenticationTests {
             #expect(problem?.status == .unauthorized, "\(name)")
             #expect(problem?.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(name)")
         }
+    }
+
+    /// Found by an outside probe: a blank subject was accepted and audited as an empty actor.
+    @Test func blankOrControlCharacterIdentitiesFutureIssueAndLongLivesAreRejected() async throws {
+        let cases: [(String, String, String)] = [
+            ("empty sub", try await token(sub: ""), "sub"),
+            ("blank sub", try await token(sub: "   "), "sub"),
+            ("NUL in sub", try await token(sub: "fp\u{0}kz"), "sub"),
+            ("NUL in country", try await token(country: "K\u{0}"), "country"),
+            ("control character in name", try await token(name: "A\u{7}"), "name"),
+            ("issued in the future", try await token(issuedAt: Date().addingTimeInterval(3600)), "iat"),
+            ("a lifetime of two days", try await token(expires: Date().addingTimeInterval(48 * 3600)), "exp"),
+        ]
+        for (name, token, claim) in cases {
+            let problem = await rejected("Bearer " + token)
+            #expect(problem?.status == .unauthorized, "\(name)")
+            #expect(problem?.problem.errors?.map(\.field).contains(claim) == true, "\(name): \(String(describing: problem?.problem))")
+        }
+        // Twelve hours is the default limit, so an eight-hour token (what `coe-<service> token` mints) passes.
+        _ = try await authenticator().caller(from: "Bearer " + (try await token(expires: Date().addingTimeInterval(8 * 3600))))
     }
 
     @Test func badSignatureAlgNoneAndHS256WhenES256IsExpectedAreRejected() async throws {

@@ -14,6 +14,8 @@ public struct MessagingHarness: Sendable {
     public let consumerConnection: AMQPConnection
     public let relay: OutboxRelay
     public let consumer: EventConsumer
+    /// Bounded calls on the test's pool.
+    public let database: Database
 
     public init(
         client: PostgresClient, schema: String, topology: MessagingTopology, handlers: [EventHandler],
@@ -30,11 +32,14 @@ public struct MessagingHarness: Sendable {
                 url: url, name: "\(topology.service).consumer", topology: topology.consumerTopology,
                 consumeQueue: topology.eventsQueue, prefetch: 200, heartbeatSeconds: 5),
             logger: logger)
+        let database = Database(
+            wrapping: client, configuration: try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: schema), logger: logger)
+        self.database = database
         self.relay = OutboxRelay(
-            client: client, connection: publisher, topology: topology, schema: schema,
+            database: database, connection: publisher, topology: topology, schema: schema,
             configuration: relayConfiguration, logger: logger)
         self.consumer = EventConsumer(
-            consumer: topology.service, connection: consumerConnection, client: client, topology: topology,
+            consumer: topology.service, connection: consumerConnection, database: database, topology: topology,
             handlers: handlers, senders: senders ?? .publishing(as: url.user), configuration: .init(lanes: lanes), logger: logger)
     }
 
@@ -106,7 +111,7 @@ public func publishDirectly<P>(_ envelope: EventEnvelope<P>, to connection: AMQP
         AMQPMessage(
             exchange: exchange, routingKey: envelope.metadata.type, body: try EventCoding.encode(envelope),
             properties: AMQPProperties(
-                messageID: envelope.metadata.id.uuidString, type: envelope.metadata.type,
+                messageID: envelope.metadata.id.lowercased, type: envelope.metadata.type,
                 headers: ["x-coe-subject": .string(envelope.metadata.subject)]))
     ])
 }

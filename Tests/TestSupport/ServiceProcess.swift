@@ -38,6 +38,8 @@ public final class ServiceProcess: Sendable {
             environment["COE_AMQP_SENDERS"] = ServiceName.allCases.map { "\($0.rawValue)=\(user)" }.joined(separator: ",")
         }
         environment["COE_LOG_LEVEL"] = ProcessInfo.processInfo.environment["COE_TEST_LOG_LEVEL"] ?? "info"
+        // Only the token command signs: a serving process never gets the private key.
+        environment["COE_JWT_PRIVATE_KEY_FILE"] = nil
         for (key, value) in extraEnvironment { environment[key] = value }
         self.environment = environment
         self.logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(isolation)-\(service).log")
@@ -86,6 +88,9 @@ public final class ServiceProcess: Sendable {
     }
 
     public var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
+
+    /// The running process's id, if it runs.
+    public var processIdentifier: Int32? { process.withLock { $0?.isRunning == true ? $0?.processIdentifier : nil } }
 
     public func tail(lines: Int = 30) -> String {
         guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return "" }

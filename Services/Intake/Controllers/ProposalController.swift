@@ -147,7 +147,7 @@ struct ProposalController: Sendable {
         let filter = ProposalRepository.Filter(
             status: query.filters["status"], region: query.filters["region"], country: query.filters["country"],
             category: query.filters["category"], text: query.filters["q"], limit: query.limit, after: query.after)
-        let rows = try await dependencies.client.withConnection { connection in
+        let rows = try await dependencies.database.withConnection { connection in
             try await repository.list(filter, scope: access.scope, on: connection)
         }
         return ListPage(rows: rows, limit: query.limit)
@@ -159,7 +159,7 @@ struct ProposalController: Sendable {
 
     @Sendable func history(request: Request, context: ServiceRequestContext) async throws -> HistoryPage {
         let proposal = try await readable(try context.uuidParameter("id"), context: context)
-        return HistoryPage(items: try await dependencies.client.withConnection { try await repository.history(proposal.id, on: $0) })
+        return HistoryPage(items: try await dependencies.database.withConnection { try await repository.history(proposal.id, on: $0) })
     }
 
     struct RevisionPage: ResponseEncodable {
@@ -168,7 +168,7 @@ struct ProposalController: Sendable {
 
     @Sendable func revisions(request: Request, context: ServiceRequestContext) async throws -> RevisionPage {
         let proposal = try await readable(try context.uuidParameter("id"), context: context)
-        return RevisionPage(items: try await dependencies.client.withConnection { try await repository.revisions(proposal.id, on: $0) })
+        return RevisionPage(items: try await dependencies.database.withConnection { try await repository.revisions(proposal.id, on: $0) })
     }
 
     @Sendable func revision(request: Request, context: ServiceRequestContext) async throws -> ProposalRevision {
@@ -176,7 +176,7 @@ struct ProposalController: Sendable {
         guard let number = context.parameters.get("revision", as: Int.self) else {
             throw HTTPProblem.validation([FieldProblem(field: "revision", problem: "must be a whole number")])
         }
-        let all = try await dependencies.client.withConnection { try await repository.revisions(proposal.id, on: $0) }
+        let all = try await dependencies.database.withConnection { try await repository.revisions(proposal.id, on: $0) }
         guard let revision = all.first(where: { $0.revision == number }) else {
             throw HTTPProblem.notFound("Revision \(number) of proposal \(proposal.id.lowercased)")
         }
@@ -188,7 +188,7 @@ struct ProposalController: Sendable {
     /// The proposal if the caller may see it; 404 otherwise (ids can't be probed).
     private func readable(_ id: UUID, context: ServiceRequestContext) async throws -> Proposal {
         let access = ProposalAccess(caller: try context.requireCaller())
-        let proposal = try await dependencies.client.withConnection { try await repository.find(id, on: $0) }
+        let proposal = try await dependencies.database.withConnection { try await repository.find(id, on: $0) }
         guard let proposal, access.canRead(proposal) else { throw ProposalError.notFound(id) }
         return proposal
     }

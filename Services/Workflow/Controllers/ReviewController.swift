@@ -39,7 +39,7 @@ struct ReviewController: Sendable {
         query.limitLength(of: "region", to: 10)
         try query.validate()
         let filter = ReviewCaseRepository.Filter(stage: query.filters["stage"], region: query.filters["region"], limit: query.limit, after: query.after)
-        let rows = try await dependencies.client.withConnection { connection in
+        let rows = try await dependencies.database.withConnection { connection in
             try await store.repository.list(filter, scope: access.scope, on: connection)
         }
         return ListPage(rows: rows.map { (access.visible($0.0), $0.1) }, limit: query.limit)
@@ -48,7 +48,7 @@ struct ReviewController: Sendable {
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> ReviewCase {
         let access = ReviewAccess(caller: try context.requireCaller())
         let id = try context.uuidParameter("proposalId")
-        let found = try await dependencies.client.withConnection { try await store.repository.find(proposalID: id, on: $0) }
+        let found = try await dependencies.database.withConnection { try await store.repository.find(proposalID: id, on: $0) }
         guard let reviewCase = found, access.canRead(reviewCase) else { throw ReviewError.notFound(id) }
         return access.visible(reviewCase)
     }
