@@ -91,7 +91,7 @@ public struct UnroutedEvents: Sendable {
             // operators only. It is kept only on a copy this operator made before (one that came
             // back still unrouted); otherwise it is the publisher's, and nothing it claimed counts.
             if delivery.properties.userID != connection.configuration.url.user {
-                properties.headers[SenderPolicy.senderHeader] = delivery.properties.userID.map { .string($0) }
+                properties.headers[SenderPolicy.senderHeader] = .string(delivery.properties.userID ?? "")
             }
             // Not mandatory: an event still nobody's goes back to the unrouted queue, as it came.
             return AMQPMessage(exchange: topology.exchange, routingKey: delivery.routingKey, body: delivery.body, properties: properties, mandatory: false)

@@ -240,7 +240,7 @@ public final class EventConsumer: Service, Sendable {
         var headers = delivery.properties.headers
         // The copy goes out with this service's user_id; the header keeps who really sent it
         // (overwritten, never trusted from the message itself).
-        headers[SenderPolicy.senderHeader] = sender(of: delivery).map { .string($0) }
+        headers[SenderPolicy.senderHeader] = .string(sender(of: delivery) ?? "")
         headers[FailureHeader.attempts] = .int(Int64(attempts))
         headers[FailureHeader.error] = .string(String(reason.prefix(2000)))
         headers[FailureHeader.consumer] = .string(consumer)

@@ -25,9 +25,10 @@ public struct SenderPolicy: Sendable, Equatable {
     /// The broker user a service publishes as.
     public func user(of service: ServiceName) -> String { users[service] ?? service.rawValue }
 
-    /// Who originally sent a message: the relay's copy names it in the header, anything else is its `user_id`.
+    /// Who originally sent a message: the relay's copy names it in the header (empty when the
+    /// original had no `user_id`), anything else is its own `user_id`.
     public func sender(userID: String?, header: String?) -> String? {
-        if let userID, relays.contains(userID), let header, !header.isEmpty { return header }
+        if let userID, relays.contains(userID), let header { return header.isEmpty ? nil : header }
         return userID
     }
 

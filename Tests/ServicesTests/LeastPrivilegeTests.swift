@@ -23,8 +23,8 @@ struct LeastPrivilegeTests {
         ["intake", "workflow", "funding", "notifications"].map { "\($0)=\(isolation)_\($0)" }.joined(separator: ",")
     }
 
-    /// Provisions intake and workflow of `isolation` and returns their URLs.
-    func provision(_ isolation: String) async throws -> [String: Credentials] {
+    /// Provisions `services` of `isolation` and returns their URLs.
+    static func provision(_ isolation: String, services: [String] = ["intake", "workflow"]) async throws -> [String: Credentials] {
         let database = try #require(URLComponents(string: try TestEnvironment.databaseURL()))
         let broker = try #require(URLComponents(string: try TestEnvironment.amqpURL().description))
         let databaseHost = "\(database.host ?? "127.0.0.1"):\(database.port ?? 5432)"
@@ -36,14 +36,14 @@ struct LeastPrivilegeTests {
             "COE_DB_HOST": databaseHost,
             "COE_AMQP_HOST": brokerHost,
             "COE_AMQP_EXCHANGE": "\(isolation).events",
-            "COE_SERVICES": "intake workflow",
+            "COE_SERVICES": services.joined(separator: " "),
             "COE_PROVISION_PREFIX": isolation,
         ]
         var credentials: [String: Credentials] = [:]
         // Passwords with the characters that break SQL literals and URLs, to see them quoted and encoded.
         let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
         func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
-        for service in ["intake", "workflow"] {
+        for service in services {
             let databasePassword = "p'w@:/%\(UUID().lowercased)", brokerPassword = "b'w@:/%\(UUID().lowercased)"
             environment["COE_\(service.uppercased())_DB_PASSWORD"] = databasePassword
             environment["COE_\(service.uppercased())_AMQP_PASSWORD"] = brokerPassword
@@ -58,7 +58,7 @@ struct LeastPrivilegeTests {
 
     @Test func servicesWorkWithTheirOwnCredentialsAndReachNothingOfEachOther() async throws {
         let isolation = TestEnvironment.uniqueName("lp")
-        let credentials = try await provision(isolation)
+        let credentials = try await Self.provision(isolation)
         let intakeCredentials = try #require(credentials["intake"])
         let workflowCredentials = try #require(credentials["workflow"])
         func environment(_ credentials: Credentials) -> [String: String] {
@@ -120,6 +120,26 @@ struct LeastPrivilegeTests {
             }
         }
         try await connection.close()
+
+        // Nor connect to another database the project provisions (a database per service in production).
+        let other = "\(isolation)_other"
+        try await runBashScript(try TestEnvironment.variable("COE_TEST_POSTGRES_SCRIPT"), ["psql", "-c", "CREATE DATABASE \"\(other)\""])
+        try await runBashScript(
+            Self.root.appendingPathComponent("deploy/production/provision.sh").path, [],
+            environment: [
+                "PSQL": "\(try TestEnvironment.variable("COE_TEST_POSTGRES_SCRIPT")) psql -d \(other)",
+                "RABBITMQCTL": "\(try TestEnvironment.variable("COE_TEST_BROKER_SCRIPT")) ctl", "COE_DB_NAME": other,
+                "COE_SERVICES": "workflow", "COE_PROVISION_PREFIX": "\(isolation)o", "COE_AMQP_EXCHANGE": "\(isolation)o.events",
+            ])
+        var intakeElsewhere = try #require(URLComponents(string: intakeCredentials.database))
+        intakeElsewhere.path = "/\(other)"
+        do {
+            let elsewhere = try await DatabaseConfiguration(url: try #require(intakeElsewhere.string), schema: "\(isolation)_intake").connect(logger: logger)
+            try await elsewhere.close()
+            Issue.record("intake's role connected to \(other)")
+        } catch {
+            #expect(DatabaseFailure.sqlState(error) == "42501", "\(String(reflecting: error))")
+        }
 
         // Intake's broker user: can't read workflow's queue, nor write into it through any exchange.
         let url = try AMQPURL(intakeCredentials.broker)

@@ -31,7 +31,7 @@ public enum TestEnvironment {
         try variable("COE_TEST_BIN_PATH")
     }
 
-    static func variable(_ name: String) throws -> String {
+    public static func variable(_ name: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
             throw MissingInfrastructure(variable: name)
         }
