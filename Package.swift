@@ -95,25 +95,37 @@ let package = Package(
         // MARK: Services
         .executableTarget(
             name: "Intake",
-            dependencies: ["ServiceRuntime", "Events", "Storage", "Messaging"],
+            dependencies: [
+                "ServiceRuntime", "Events", "Storage", "Messaging",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             path: "Services/Intake",
             resources: [.copy("Storage/Migrations"), .copy("openapi.yaml"), .copy("Domain/reference-data.json")]
         ),
         .executableTarget(
             name: "Workflow",
-            dependencies: ["ServiceRuntime", "Events", "Storage", "Messaging"],
+            dependencies: [
+                "ServiceRuntime", "Events", "Storage", "Messaging",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Services/Workflow",
             resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
         ),
         .executableTarget(
             name: "Funding",
-            dependencies: ["ServiceRuntime", "Events", "Storage", "Messaging"],
+            dependencies: [
+                "ServiceRuntime", "Events", "Storage", "Messaging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Services/Funding",
             resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
         ),
         .executableTarget(
             name: "Notifications",
-            dependencies: ["ServiceRuntime", "Events", "Storage", "Messaging"],
+            dependencies: [
+                "ServiceRuntime", "Events", "Storage", "Messaging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Services/Notifications",
             resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
         ),
@@ -123,6 +135,7 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "AMQP", "Events", "Storage", "Messaging",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -135,6 +148,8 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "AMQP", "Events", "Storage", "Messaging",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -160,6 +175,11 @@ let package = Package(
             path: "Tests/WorkflowTests"
         ),
         .testTarget(
+            name: "CatalogueTests",
+            dependencies: ["Intake", "Workflow", "Funding", "Notifications", "Events", "ServiceRuntime"],
+            path: "Tests/CatalogueTests"
+        ),
+        .testTarget(
             name: "StorageTests",
             dependencies: ["Storage"],
             path: "Tests/StorageTests"
@@ -170,6 +190,7 @@ let package = Package(
                 "AMQP", "Events", "Storage", "Messaging", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/MessagingTests"
         ),
@@ -178,7 +199,9 @@ let package = Package(
             dependencies: [
                 "AMQP", "Events", "Storage", "Messaging", "ServiceRuntime", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -38,16 +38,23 @@ wait "$pg_pid" || { cat "$ROOT/.local/test-postgres.log" >&2; die "PostgreSQL di
 wait "$mq_pid" || { cat "$ROOT/.local/test-rabbitmq.log" >&2; die "RabbitMQ did not start"; }
 
 ensure_jwt_keys
+# The tests mint tokens with it (TestSupport drops it from the services they start).
+export COE_JWT_PRIVATE_KEY_FILE="$JWT_PRIVATE_KEY_FILE"
 export COE_TEST_DATABASE_URL="$(database_url)"
 export COE_TEST_AMQP_URL="$(amqp_url)"
 export COE_TEST_BIN_PATH="$(swift build --show-bin-path)"
 export COE_TEST_BROKER_SCRIPT="$ROOT/deploy/local/rabbitmq.sh"
 export COE_TEST_POSTGRES_SCRIPT="$ROOT/deploy/local/postgres.sh"
 
-# Fault tests stop the broker and kill services: they run after the rest, on their own.
+# Fault tests stop the broker, restart the database and kill services: they run after the rest,
+# on their own; the API fuzzer runs between (a restart would show it 503s).
 log "running tests"
 status=0
 swift test --skip-build --skip FaultTests "$@" || status=$?
+if [ $# -eq 0 ]; then
+    log "fuzzing the HTTP contract of every service"
+    "$ROOT/deploy/fuzz.sh" || status=$?
+fi
 log "running fault tests"
 swift test --skip-build --no-parallel --filter FaultTests "$@" || status=$?
 exit "$status"

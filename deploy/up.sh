@@ -89,8 +89,8 @@ CoE Workflows is up.
   PostgreSQL     $(database_url)   (each service: its own role, see $COE_STACK_DIR/credentials.env)
   RabbitMQ       $(amqp_url)   management UI: http://127.0.0.1:$COE_AMQP_MANAGEMENT_PORT (user $COE_AMQP_USER / $COE_AMQP_PASSWORD)
   logs           $RUN_DIR/*.log
-Access tokens (signed with $COE_JWT_PRIVATE_KEY_FILE), for example:
-  TOKEN=\$($BIN/coe-intake token --role focal_point --country KZ)
+Access tokens (signed with $JWT_PRIVATE_KEY_FILE, which the services never see), for example:
+  TOKEN=\$(COE_JWT_PRIVATE_KEY_FILE=$JWT_PRIVATE_KEY_FILE $BIN/coe-intake token --role focal_point --country KZ)
   curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8081/v1/proposals
 Stop everything with deploy/down.sh.
 MSG

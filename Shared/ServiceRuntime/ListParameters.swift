@@ -32,20 +32,19 @@ public struct ListParameters: Sendable {
                 .replacingOccurrences(of: "=", with: "")
         }
 
-        /// PostgreSQL's `timestamptz::text` shape with values a calendar has: a forged
-        /// `9999-99-99 99:99:99+00` must be the client's 422, not the database's 22008.
+        /// PostgreSQL's `timestamptz::text` shape with values the (proleptic Gregorian) calendar has:
+        /// a forged `9999-99-99 99:99:99+00` must be the client's 422, not the database's 22008.
+        /// (Foundation's Gregorian calendar is Julian before 1582, so it would let `1500-02-29` through.)
         static func isPossibleTime(_ text: Substring) -> Bool {
-            guard let match = text.wholeMatch(of: /(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-])(\d{2})(:\d{2})?/),
+            guard let match = text.wholeMatch(of: /(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-])(\d{2})(?::(\d{2}))?/),
                   let year = Int(match.1), let month = Int(match.2), let day = Int(match.3),
-                  let hour = Int(match.4), let minute = Int(match.5), let second = Int(match.6), let offset = Int(match.9)
+                  let hour = Int(match.4), let minute = Int(match.5), let second = Int(match.6), let offsetHours = Int(match.9)
             else { return false }
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            let components = DateComponents(year: year, month: month, day: day)
-            guard (1...9999).contains(year), (1...12).contains(month), hour < 24, minute < 60, second < 60, offset <= 15,
-                  let date = calendar.date(from: components), calendar.component(.day, from: date) == day
-            else { return false }
-            return true
+            let offsetMinutes = match.10.flatMap { Int($0) } ?? 0
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+            return (1...9999).contains(year) && (1...12).contains(month) && (1...days[month - 1]).contains(day)
+                && hour < 24 && minute < 60 && second < 60 && offsetHours <= 15 && offsetMinutes < 60
         }
 
         public init?(encoded text: String) {

@@ -191,7 +191,8 @@ public final class Database: Service, Sendable {
     }
 
     /// A new pool takes over; the old one is shut down after a grace period for what it still serves.
-    func replacePool() {
+    /// The watchdog does this on its own; it is public for tests and tools.
+    public func replacePool() {
         let fresh = configuration.makeClient(logger: logger)
         let count = state.withLock { state -> Int in
             state.client = fresh

@@ -201,3 +201,27 @@ struct ProposalDomainTests {
         }
     }
 }
+
+/// What the API fuzzer found loose in intake's rules.
+@Suite("Intake domain: rules the fuzzer tightened")
+struct ProposalRulesFuzzFindingsTests {
+    @Test(arguments: [
+        (#"{"implementingPartners":[{"name":"ISTC","country":"12"}]}"#, "implementingPartners.0.country"),
+        (#"{"implementingPartners":[{"name":"ISTC","country":"K1"}]}"#, "implementingPartners.0.country"),
+        (#"{"cbrnCategories":["nuclear","nuclear"]}"#, "cbrnCategories.1"),
+        (#"{"cbrnAreas":["border_control","border_control"]}"#, "cbrnAreas.1"),
+    ])
+    func looseValuesAreNamed(body: String, field: String) {
+        do {
+            _ = try ProposalDomainTests.draft(body)
+            Issue.record("accepted \(body)")
+        } catch {
+            if case .invalid(let problems, _) = error { #expect(problems.map(\.field) == [field]) } else { Issue.record("\(error)") }
+        }
+    }
+
+    @Test func textIsKeptTrimmed() throws {
+        let proposal = try ProposalDomainTests.draft(#"{"title":"  Radiation detection  ","objectives":[" Train officers "]}"#)
+        #expect(proposal.content.title == "Radiation detection" && proposal.content.objectives == ["Train officers"])
+    }
+}

@@ -179,4 +179,6 @@ public final class Shared<Value: Sendable>: Sendable {
 public enum TestDatabaseServer {
     public static func stop() async throws { try await runScript("COE_TEST_POSTGRES_SCRIPT", ["stop"]) }
     public static func start() async throws { try await runScript("COE_TEST_POSTGRES_SCRIPT", ["start"]) }
+    /// `pg_ctl restart -m fast`: every session cut, the server back at once.
+    public static func restart() async throws { try await runScript("COE_TEST_POSTGRES_SCRIPT", ["restart"]) }
 }

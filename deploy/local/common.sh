@@ -59,5 +59,6 @@ ensure_jwt_keys() {
         log "generated a signing key for access tokens in $dir"
     fi
     export COE_JWT_PUBLIC_KEY_FILE="$dir/public.pem"
-    export COE_JWT_PRIVATE_KEY_FILE="$dir/private.pem"
+    # Not exported: only `coe-<service> token` reads the private key; a serving process never has it.
+    JWT_PRIVATE_KEY_FILE="$dir/private.pem"
 }

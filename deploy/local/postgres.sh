@@ -54,11 +54,18 @@ stop() {
     fi
 }
 
+# A fast restart: sessions are cut, the server is back at once (the fault tests' restart).
+restart() {
+    run_pg "$BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 restart >/dev/null
+    log "PostgreSQL restarted"
+}
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
+    restart) restart ;;
     status) pg_isready -h 127.0.0.1 -p "$COE_PG_PORT" ;;
     # psql as the superuser on the local socket, in the project's database (provisioning).
     psql) shift; exec psql -X -h "$PG_DIR/sock" -p "$COE_PG_PORT" -U postgres -d "$COE_DB_NAME" "$@" ;;
-    *) echo "usage: $0 start|stop|status|psql ARGS..." >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|restart|status|psql ARGS..." >&2; exit 2 ;;
 esac

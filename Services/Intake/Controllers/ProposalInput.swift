@@ -21,11 +21,12 @@ enum ProposalInput {
         reader.rejectUnknown(object, known: fields)
         for (key, value) in object.sorted(by: { $0.key < $1.key }) where fields.contains(key) {
             switch key {
-            case "title": if let text = reader.string(value, field: key) { content.title = text }
-            case "summary": if let text = reader.string(value, field: key) { content.summary = text }
+            // Text is kept as it will be shown and measured: without surrounding white space.
+            case "title": if let text = reader.string(value, field: key) { content.title = text?.trimmed }
+            case "summary": if let text = reader.string(value, field: key) { content.summary = text?.trimmed }
             case "region": if let text = reader.string(value, field: key) { content.region = text }
             case "leadCountry": if let text = reader.string(value, field: key) { content.leadCountry = text }
-            case "objectives": if let list = reader.strings(value, field: key) { content.objectives = list }
+            case "objectives": if let list = reader.strings(value, field: key) { content.objectives = list.map(\.trimmed) }
             case "participatingCountries": if let list = reader.strings(value, field: key) { content.participatingCountries = list }
             case "cbrnCategories": if let list = reader.strings(value, field: key) { content.cbrnCategories = list }
             case "cbrnAreas": if let list = reader.strings(value, field: key) { content.cbrnAreas = list }

@@ -45,11 +45,21 @@ struct ProposalRules: Sendable {
             }
             if !seen.insert(country).inserted { add(field, "\(country) is listed twice") }
         }
-        for (index, category) in content.cbrnCategories.enumerated() where !reference.isCategory(category) {
-            add("cbrnCategories.\(index)", "'\(category)' is not one of \(reference.cbrnCategories.map(\.code).joined(separator: ", "))")
+        var seenCategories = Set<String>()
+        for (index, category) in content.cbrnCategories.enumerated() {
+            if !reference.isCategory(category) {
+                add("cbrnCategories.\(index)", "'\(category)' is not one of \(reference.cbrnCategories.map(\.code).joined(separator: ", "))")
+            } else if !seenCategories.insert(category).inserted {
+                add("cbrnCategories.\(index)", "\(category) is listed twice")
+            }
         }
-        for (index, area) in content.cbrnAreas.enumerated() where !reference.isArea(area) {
-            add("cbrnAreas.\(index)", "'\(area)' is not a CBRN area; see /v1/reference")
+        var seenAreas = Set<String>()
+        for (index, area) in content.cbrnAreas.enumerated() {
+            if !reference.isArea(area) {
+                add("cbrnAreas.\(index)", "'\(area)' is not a CBRN area; see /v1/reference")
+            } else if !seenAreas.insert(area).inserted {
+                add("cbrnAreas.\(index)", "\(area) is listed twice")
+            }
         }
         if let budget = content.requestedBudget {
             if budget <= .zero {
@@ -64,7 +74,7 @@ struct ProposalRules: Sendable {
         if content.implementingPartners.count > 20 { add("implementingPartners", "must list at most 20 partners") }
         for (index, partner) in content.implementingPartners.enumerated() {
             if partner.name.trimmed.isEmpty { add("implementingPartners.\(index).name", "is required") }
-            if let country = partner.country, country.count != 2 || country.uppercased() != country {
+            if let country = partner.country, !(country.utf8.count == 2 && country.utf8.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })) {
                 add("implementingPartners.\(index).country", "must be an ISO 3166-1 alpha-2 code")
             }
         }
