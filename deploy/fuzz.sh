@@ -125,7 +125,7 @@ start_service() {
         COE_AMQP_URL="$COE_TEST_AMQP_URL" \
         COE_AMQP_EXCHANGE="$ISOLATION.events" \
         COE_AMQP_QUEUE_PREFIX="$ISOLATION.$service" \
-        COE_AMQP_SENDERS="$SENDERS" \
+        COE_AMQP_SENDERS="$SENDERS" COE_AMQP_DECLARE_SHARED=true \
         COE_HTTP_HOST=127.0.0.1 \
         COE_HTTP_PORT="$port" \
         COE_RETRY_DELAYS=200ms,400ms,800ms \

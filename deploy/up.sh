@@ -54,6 +54,11 @@ else
     done
 fi
 
+# The operator's step: what all services share on the broker (the events exchange, its
+# alternate exchange, the unrouted keeper), declared with the administrator's rights;
+# least-privileged services only check that it exists.
+COE_AMQP_URL="$(amqp_url)" "$BIN/coe-intake" topology >/dev/null
+
 declare -A PORTS=([intake]=8081 [workflow]=8082 [funding]=8083 [notifications]=8084)
 for service in intake workflow funding notifications; do
     COE_DATABASE_URL="${DATABASE_URLS[$service]}" COE_AMQP_URL="${AMQP_URLS[$service]}" "$BIN/coe-$service" migrate

@@ -72,6 +72,7 @@ public final class AMQPConnection: Service, Sendable {
         case reject(tag: UInt64, generation: UInt64, requeue: Bool)
         case get(queue: String, CheckedContinuation<AMQPDelivery?, any Error>)
         case inspect(queue: String, CheckedContinuation<AMQPQueueState?, any Error>)
+        case declare(AMQPTopology, CheckedContinuation<Void, any Error>)
         case purge(queue: String, CheckedContinuation<UInt32, any Error>)
         case stopConsuming(CheckedContinuation<Void, Never>?)
     }
@@ -211,6 +212,14 @@ public final class AMQPConnection: Service, Sendable {
     public func inspect(queue: String) async throws -> AMQPQueueState? {
         try await withCheckedThrowingContinuation { continuation in
             send(.inspect(queue: queue, continuation))
+        }
+    }
+
+    /// Declares more topology now, on a channel of its own: a refusal (403, 406) is thrown and
+    /// the connection stays up.
+    public func declare(_ topology: AMQPTopology) async throws {
+        try await withCheckedThrowingContinuation { continuation in
+            send(.declare(topology, continuation))
         }
     }
 

@@ -4,10 +4,14 @@ public struct AMQPTopology: Sendable, Equatable {
         public var name: String
         public var type: String
         public var arguments: [String: AMQPFieldValue]
-        public init(name: String, type: String = "topic", arguments: [String: AMQPFieldValue] = [:]) {
+        /// Only checks that the exchange exists (404 closes the channel otherwise): needs no
+        /// configure permission, so a user can't delete or redeclare what it merely uses.
+        public var passive: Bool
+        public init(name: String, type: String = "topic", arguments: [String: AMQPFieldValue] = [:], passive: Bool = false) {
             self.name = name
             self.type = type
             self.arguments = arguments
+            self.passive = passive
         }
     }
 

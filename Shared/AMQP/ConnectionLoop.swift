@@ -164,6 +164,20 @@ final class ConnectionLoop {
                 continuation.resume(throwing: error)
                 throw error
             }
+        case .declare(let topology, let continuation):
+            do {
+                try connection.openChannel(Self.scratchChannel)
+                for exchange in topology.exchanges { try connection.declare(exchange, channel: Self.scratchChannel) }
+                for queue in topology.queues { try connection.declare(queue, channel: Self.scratchChannel) }
+                for binding in topology.bindings { try connection.bind(binding, channel: Self.scratchChannel) }
+                try connection.closeChannel(Self.scratchChannel)
+                continuation.resume()
+            } catch let error as AMQPError where error.code == .channelClosed {
+                continuation.resume(throwing: error)  // refused: the broker closed the scratch channel only
+            } catch {
+                continuation.resume(throwing: error)
+                throw error
+            }
         case .purge(let queue, let continuation):
             do {
                 continuation.resume(returning: try connection.purge(queue: queue, channel: Self.publishChannel))
@@ -302,6 +316,7 @@ final class ConnectionLoop {
         case .publish(_, let continuation): continuation.resume(throwing: error)
         case .get(_, let continuation): continuation.resume(throwing: error)
         case .inspect(_, let continuation): continuation.resume(throwing: error)
+        case .declare(_, let continuation): continuation.resume(throwing: error)
         case .purge(_, let continuation): continuation.resume(throwing: error)
         case .stopConsuming(let continuation): continuation?.resume()
         case .ack, .reject: break  // the broker requeues what was not acked

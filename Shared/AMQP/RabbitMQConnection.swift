@@ -76,7 +76,7 @@ final class RabbitMQConnection {
         CArena.with { arena in
             _ = amqp_exchange_declare(
                 state, channel, arena.bytes(exchange.name), arena.bytes(exchange.type),
-                0, 1, 0, 0, arena.table(exchange.arguments))
+                exchange.passive ? 1 : 0, 1, 0, 0, arena.table(exchange.arguments))
         }
         try check(channel, "declare exchange '\(exchange.name)'")
     }

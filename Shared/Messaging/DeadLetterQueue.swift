@@ -135,7 +135,8 @@ struct QueueMover {
                 skipped.append(delivery)
                 break
             }
-            if let messageIDs, !messageIDs.contains(delivery.properties.messageID ?? "") {
+            // Ids compare without case: logs and older messages may show them upper-case.
+            if let messageIDs, !messageIDs.contains((delivery.properties.messageID ?? "").lowercased()) {
                 skipped.append(delivery)
                 continue
             }

@@ -1,4 +1,5 @@
 import AMQP
+import Crypto
 import Events
 import Foundation
 import Logging
@@ -47,6 +48,8 @@ public final class EventConsumer: Service, Sendable {
     private let handlers: [String: EventHandler]
     private let configuration: Configuration
     private let senders: SenderPolicy
+    /// This service's broker user: what its own copies (retries, parking, DLQ replays) carry.
+    private let ownUser: String
     private let logger: Logger
     private let ready: @Sendable () async throws -> Void
     private let stopping = Atomic<Bool>(false)
@@ -71,10 +74,8 @@ public final class EventConsumer: Service, Sendable {
         self.topology = topology
         self.handlers = Dictionary(handlers.map { ("\($0.eventType)/v\($0.version)", $0) }) { first, _ in first }
         self.configuration = configuration
-        // This service's own copies (retries, parking, DLQ replays) keep their original sender in a header.
-        var senders = senders
-        senders.relays.insert(connection.configuration.url.user)
         self.senders = senders
+        self.ownUser = connection.configuration.url.user
         var logger = logger
         logger[metadataKey: "component"] = "event-consumer"
         self.logger = logger
@@ -138,9 +139,19 @@ public final class EventConsumer: Service, Sendable {
             return
         }
         var logger = self.logger
-        logger[metadataKey: "event.id"] = "\(metadata.id)"
+        logger[metadataKey: "event.id"] = "\(metadata.id.lowercased)"
         logger[metadataKey: "event.type"] = "\(metadata.type)"
-        if let refusal = senders.refusal(type: metadata.type, source: metadata.source, sender: sender(of: delivery)) {
+        let sender: String?
+        do {
+            sender = try await self.sender(of: delivery)
+        } catch {
+            // The record of a relayed copy could not be read (the database is away): try again later.
+            logger.warning("sender not verified yet; the message waits", metadata: ["error": "\(String(reflecting: error))"])
+            try? await Task.sleep(for: .seconds(1))
+            connection.reject(delivery, requeue: true)
+            return
+        }
+        if let refusal = senders.refusal(type: metadata.type, source: metadata.source, sender: sender) {
             Counter(label: "coe_messages_refused_total", dimensions: [("service", topology.service), ("type", metadata.type)]).increment()
             await park(delivery, type: metadata.type, reason: "refused: \(refusal)")
             return
@@ -163,6 +174,9 @@ public final class EventConsumer: Service, Sendable {
                 if !handled { logger.debug("duplicate delivery skipped") }
                 return
             } catch {
+                // A shutdown's cancellation is no failure of the handler: leave the message unacked
+                // (the broker redelivers it), never count it as an attempt or park it.
+                if stopping.load(ordering: .acquiring) || Task.isCancelled || error is CancellationError { return }
                 let cause = DatabaseFailure.underlying(error)
                 if let messaging = cause as? MessagingError, messaging.isPoison {
                     await park(delivery, type: metadata.type, reason: messaging.description)
@@ -231,16 +245,41 @@ public final class EventConsumer: Service, Sendable {
         await move(delivery, to: topology.deadLetterQueue, headers: headers)
     }
 
-    /// The broker user that originally published the delivery (see ``SenderPolicy``).
-    private func sender(of delivery: AMQPDelivery) -> String? {
-        senders.sender(userID: delivery.properties.userID, header: delivery.properties.headers[SenderPolicy.senderHeader]?.stringValue)
+    /// The broker user that originally published the delivery. A copy under this service's own
+    /// user carries its original sender only if this service recorded it when it made the copy
+    /// (``relayed_messages``): anyone holding the service's broker credentials could publish
+    /// into its queue through its direct exchange with any header. Operators' copies keep
+    /// theirs in the header (``SenderPolicy``).
+    private func sender(of delivery: AMQPDelivery) async throws -> String? {
+        let userID = delivery.properties.userID
+        let header = delivery.properties.headers[SenderPolicy.senderHeader]?.stringValue
+        if userID == ownUser, header != nil, let recorded = try await recordedSender(of: delivery.body) {
+            return recorded.isEmpty ? nil : recorded
+        }
+        return senders.sender(userID: userID, header: header)
+    }
+
+    private func recordedSender(of body: [UInt8]) async throws -> String? {
+        let hash = Self.hash(body)
+        let rows = try await database.rows("SELECT sender FROM relayed_messages WHERE body_sha256 = \(hash)", logger: logger)
+        return try rows.first?.decode(String.self)
+    }
+
+    /// Records who sent what this service is about to publish again under its own user.
+    private func recordSender(_ sender: String?, of body: [UInt8]) async throws {
+        let hash = Self.hash(body)
+        try await database.rows(
+            "INSERT INTO relayed_messages (body_sha256, sender) VALUES (\(hash), \(sender ?? "")) ON CONFLICT (body_sha256) DO NOTHING",
+            logger: logger)
+    }
+
+    static func hash(_ body: [UInt8]) -> String {
+        SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
     }
 
     private func failureHeaders(_ delivery: AMQPDelivery, reason: String, attempts: Int) -> [String: AMQPFieldValue] {
         var headers = delivery.properties.headers
-        // The copy goes out with this service's user_id; the header keeps who really sent it
-        // (overwritten, never trusted from the message itself).
-        headers[SenderPolicy.senderHeader] = .string(sender(of: delivery) ?? "")
+        headers[SenderPolicy.senderHeader] = nil
         headers[FailureHeader.attempts] = .int(Int64(attempts))
         headers[FailureHeader.error] = .string(String(reason.prefix(2000)))
         headers[FailureHeader.consumer] = .string(consumer)
@@ -259,8 +298,13 @@ public final class EventConsumer: Service, Sendable {
         var properties = delivery.properties
         properties.headers = headers
         properties.persistent = true
-        let copy = AMQPMessage(exchange: topology.directExchange, routingKey: queue, body: delivery.body, properties: properties, mandatory: true)
         do {
+            // The copy goes out under this service's user: its original sender is recorded first,
+            // and named in the header for people reading the DLQ (the header itself is not believed).
+            let sender = try await sender(of: delivery)
+            try await recordSender(sender, of: delivery.body)
+            properties.headers[SenderPolicy.senderHeader] = .string(sender ?? "")
+            let copy = AMQPMessage(exchange: topology.directExchange, routingKey: queue, body: delivery.body, properties: properties, mandatory: true)
             try await connection.publish([copy])
             connection.ack(delivery)
         } catch {

@@ -47,8 +47,15 @@ public struct MessagingTopology: Sendable, Equatable {
         return "\(service).delay.\(retryDelays[attempt - 1].milliseconds)ms"
     }
 
-    /// What a publisher needs: the events exchange and the keeper of unrouted messages.
-    public var publisherTopology: AMQPTopology {
+    /// Declares what all services share, the events exchange and the keeper of unrouted
+    /// messages, when true; otherwise only checks that the events exchange exists (passively,
+    /// needing no configure permission on it): least-privileged services, whose operator
+    /// declared the shared part with ``sharedTopology`` (`coe-<service> topology`).
+    public var declaresShared = true
+
+    /// What the operator declares once: the events exchange with its alternate exchange, and
+    /// the queue that keeps unrouted events, which only operators read.
+    public var sharedTopology: AMQPTopology {
         AMQPTopology(
             exchanges: [
                 .init(name: unroutedExchange, type: "fanout"),
@@ -58,6 +65,11 @@ public struct MessagingTopology: Sendable, Equatable {
                 .quorum(unroutedQueue, arguments: ["x-max-length": .int(100_000), "x-overflow": .string("drop-head")])
             ],
             bindings: [.init(queue: unroutedQueue, exchange: unroutedExchange, routingKey: "")])
+    }
+
+    /// What a publisher needs: the events exchange (and the shared part, when it declares it).
+    public var publisherTopology: AMQPTopology {
+        declaresShared ? sharedTopology : AMQPTopology(exchanges: [.init(name: exchange, type: "topic", passive: true)])
     }
 
     /// What a consumer needs as well: its queue and bindings, delay queues and the DLQ.

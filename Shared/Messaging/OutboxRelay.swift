@@ -213,6 +213,9 @@ public final class OutboxRelay: Service, Sendable {
         let inboxCutoff = Date().addingTimeInterval(-configuration.inboxRetention.timeInterval)
         try await database.rows("DELETE FROM outbox WHERE dispatched_at < \(outboxCutoff)", logger: logger)
         try await database.rows("DELETE FROM inbox WHERE received_at < \(inboxCutoff)", logger: logger)
+        // Records of relayed copies outlive any parked message worth replaying.
+        let relayedCutoff = Date().addingTimeInterval(-365 * 24 * 3600)
+        try await database.rows("DELETE FROM relayed_messages WHERE relayed_at < \(relayedCutoff)", logger: logger)
     }
 
     /// Keeps a LISTEN open on the schema's outbox channel, reconnecting after failures.
@@ -220,15 +223,24 @@ public final class OutboxRelay: Service, Sendable {
         let channel = "\(schema)_outbox"
         while !isStopping {
             do {
-                // The one call that is meant to last: LISTEN holds its connection until it fails.
-                try await database.client.withConnection { connection in
+                // LISTEN holds its connection for as long as it lasts: a connection of its own, not
+                // the pool's (a lease there could wait for ever), closed when the relay stops.
+                let configuration = database.configuration
+                let logger = self.logger
+                let connection = try await Database.bounded("LISTEN connection", limit: .seconds(10)) {
+                    try await configuration.connect(logger: logger)
+                }
+                try await withTaskCancellationHandler {
                     try await connection.listen(on: channel) { notifications in
                         self.doorbell.ring()  // catch what committed while we were not listening
                         for try await _ in notifications {
                             self.doorbell.ring()
                         }
                     }
+                } onCancel: {
+                    Task { try? await connection.close() }
                 }
+                try? await connection.close()
             } catch {
                 if isStopping { return }
                 logger.debug("outbox LISTEN lost; polling until it is back", metadata: ["error": "\(error)"])

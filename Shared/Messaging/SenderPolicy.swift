@@ -4,17 +4,17 @@ import Events
 ///
 /// RabbitMQ guarantees that a present AMQP `user_id` is the publishing connection's user;
 /// this policy requires it and compares it with the broker user of the event type's owner.
-/// Two kinds of users move messages they did not author: the consuming service itself
-/// (retries, parking, DLQ replays through its own exchange) and operators (replays of
-/// unrouted events). Their copies carry the original sender in the `x-coe-sender` header,
-/// which is trusted only from them, since only they can publish with their `user_id`.
+/// Operators replay unrouted events under their own user: their copies carry the original
+/// sender in the `x-coe-sender` header, believed from them only (``relays``). The consuming
+/// service's own copies (retries, parking, DLQ replays) are vouched for by the service's
+/// own record of them, not by a header (``EventConsumer``).
 public struct SenderPolicy: Sendable, Equatable {
     /// The header that carries the original sender on a copy a relay published.
     public static let senderHeader = "x-coe-sender"
 
     /// The broker user of each service; a service not listed publishes as its own name.
     public var users: [ServiceName: String]
-    /// Broker users whose copies keep the original sender in ``senderHeader``.
+    /// Broker users whose copies keep the original sender in ``senderHeader``: operators.
     public var relays: Set<String>
 
     public init(users: [ServiceName: String] = [:], relays: Set<String> = []) {

@@ -28,13 +28,18 @@ public struct AuditLog: Sendable {
     /// Records a request that changed nothing (refused, failed, or a replay outside a transaction).
     /// A failure to record is logged, never turned into the client's error.
     func record(_ entry: AuditEntry, outcome: Int) async {
-        do {
-            try await database.withConnection { connection in
-                try await entry.insert(outcome: outcome, on: { query in try await connection.query(query, logger: self.logger) })
+        // A task of its own: a request cancelled by its deadline still gets its record.
+        let database = self.database
+        let logger = self.logger
+        await Task {
+            do {
+                try await database.withConnection { connection in
+                    try await entry.insert(outcome: outcome, on: { query in try await connection.query(query, logger: logger) })
+                }
+            } catch {
+                logger.error("audit record not written", metadata: ["error": "\(String(reflecting: error))", "action": "\(entry.action)"])
             }
-        } catch {
-            logger.error("audit record not written", metadata: ["error": "\(String(reflecting: error))", "action": "\(entry.action)"])
-        }
+        }.value
     }
 
     public struct Entry: Codable, Sendable {

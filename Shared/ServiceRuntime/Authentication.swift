@@ -60,6 +60,13 @@ public struct AuthenticationConfiguration: Sendable {
     public var metricsToken: String?
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        var reader = ConfigurationReader(environment)
+        self.init(reader: &reader)
+    }
+
+    /// Reads `COE_JWT_*` and `COE_METRICS_TOKEN`, adding each bad value to `reader`'s problems.
+    public init(reader: inout ConfigurationReader) {
+        let environment = reader.environment
         func value(_ name: String) -> String? {
             let text = environment[name]?.trimmingCharacters(in: .whitespaces) ?? ""
             return text.isEmpty ? nil : text
@@ -71,8 +78,11 @@ public struct AuthenticationConfiguration: Sendable {
         privateKeyFile = value("COE_JWT_PRIVATE_KEY_FILE") ?? Self.existing(".local/dev/jwt/private.pem")
         hs256Secret = value("COE_JWT_HS256_SECRET")
         allowHS256 = value("COE_JWT_ALLOW_HS256") == "true"
-        leeway = TimeInterval(value("COE_JWT_LEEWAY_SECONDS").flatMap(Int.init) ?? 30)
-        maximumLifetime = TimeInterval(value("COE_JWT_MAX_LIFETIME_SECONDS").flatMap(Int.init) ?? 12 * 3600)
+        leeway = TimeInterval(reader.integer("COE_JWT_LEEWAY_SECONDS", 30, in: 0...3600))
+        maximumLifetime = TimeInterval(reader.integer("COE_JWT_MAX_LIFETIME_SECONDS", 12 * 3600, in: 60...(7 * 24 * 3600)))
+        if let flag = value("COE_JWT_ALLOW_HS256"), flag != "true", flag != "false" {
+            reader.problem("COE_JWT_ALLOW_HS256='\(flag)' must be true or false")
+        }
         metricsToken = value("COE_METRICS_TOKEN")
     }
 
@@ -165,7 +175,7 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
             if changes {
                 let cause = DatabaseFailure.underlying(error)
                 let status = (cause as? any ProblemConvertible)?.problem.status.code ?? (cause as? any HTTPResponseError)?.status.code
-                    ?? (DatabaseFailure.isTransient(cause) || DatabaseFailure.sqlState(cause) == "57014" ? 503 : 500)
+                    ?? (DatabaseFailure.isTransient(cause) || DatabaseFailure.sqlState(cause) == "57014" || cause is CancellationError ? 503 : 500)
                 await record(request, context: context, outcome: status)
             }
             throw error

@@ -12,7 +12,7 @@ public struct JSONBody: Sendable {
     public init(_ request: Request, context: some RequestContext) async throws {
         let data = try await ProblemJSONDecoder.checkedJSON(request, context: context)
         self.bytes = Array(data)
-        self.value = try JSONDecoder().decode(JSONValue.self, from: data)
+        self.value = try ProblemJSONDecoder.jsonValue(data)
     }
 
     /// A reader of the body's fields, which must all be among `known`; `shape` shows a valid body in messages.

@@ -14,7 +14,7 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
             commandName: "coe-\(S.name)",
             abstract: "The \(S.name) service of CoE Workflows.",
             discussion: "Configured with COE_* environment variables; the defaults serve the local stack (see README.md).",
-            subcommands: [Serve.self, Migrate.self, DeadLetters.self, Unrouted.self, Token.self],
+            subcommands: [Serve.self, Migrate.self, Topology.self, DeadLetters.self, Unrouted.self, Token.self],
             defaultSubcommand: Serve.self)
     }
 
@@ -44,6 +44,7 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
         var reader = ConfigurationReader()
         let configuration = ServiceConfiguration(service: S.name, defaultPort: S.defaultPort, reader: &reader)
         let settings = S.settings(&reader)
+        _ = AuthenticationConfiguration(reader: &reader)
         try reader.validate()
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         _ = PrometheusMetrics.registry
@@ -71,7 +72,7 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
                 S.self, configuration: configuration, settings: settings, authenticator: authenticator, logger: logger)
             logger.info("starting", metadata: ["http.port": "\(configuration.httpPort)", "amqp.url": "\(configuration.amqpURL)"])
             let bound = Duration.seconds(configuration.shutdownTimeoutSeconds)
-            ShutdownWatchdog(bound: bound, logger: logger).arm()
+            ShutdownWatchdog.arm(bound: bound, logger: logger)
             var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             // Graceful first; what has not stopped by 80 % of the bound is cancelled; the watchdog ends the rest.
             group.maximumGracefulShutdownDuration = bound * 0.8
@@ -125,6 +126,36 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
             let migrator = try Migrator(schema: database.schema, migrations: try MessagingMigrations.load() + AuditLog.migrations() + S.migrations())
             let applied = try await migrator.migrate(database: database, logger: logger)
             print(applied.isEmpty ? "\(database.schema): up to date" : applied.map { "\(database.schema): applied \($0.set)/\($0.version)_\($0.name)" }.joined(separator: "\n"))
+        }
+    }
+
+    struct Topology: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: "Declare what all services share on the broker (the events exchange, its alternate exchange and the unrouted keeper) and exit.",
+                discussion: "An operator's step, run with the broker administrator's COE_AMQP_URL before least-privileged services start: they only check that the events exchange exists.")
+        }
+
+        func run() async throws {
+            try await ServiceCommand.reporting {
+                let (configuration, logger) = try ServiceCommand.load()
+                let topology = configuration.topology(consuming: [])
+                let connection = AMQPConnection(
+                    configuration: .init(url: configuration.amqpURL, name: "\(S.name).topology", topology: topology.sharedTopology),
+                    logger: logger)
+                connection.start()
+                var waited = 0
+                while !connection.isConnected && waited < 300 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    waited += 1
+                }
+                let connected = connection.isConnected
+                await connection.shutdown()
+                guard connected else {
+                    throw CommandFailure(description: "could not declare the shared topology on \(configuration.amqpURL) within 30 s (see the log above)")
+                }
+                print("declared \(topology.exchange), \(topology.unroutedExchange) and \(topology.unroutedQueue)")
+            }
         }
     }
 
@@ -189,7 +220,7 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
             }
 
             func run() async throws {
-                let selection: Set<String>? = all ? nil : Set(ids)
+                let selection: Set<String>? = all ? nil : Set(ids.map { $0.lowercased() })
                 let moved = try await DeadLetters.withQueue { queue in try await queue.replay(messageIDs: selection) }
                 print("replayed \(moved) message(s)")
             }

@@ -24,6 +24,9 @@ public struct ServiceConfiguration: Sendable {
     public var heartbeatSeconds: Int
     /// Who may have sent which event (`COE_AMQP_SENDERS`, `COE_AMQP_OPERATORS`).
     public var senders: SenderPolicy
+    /// Whether the service declares the shared exchanges and the unrouted keeper itself
+    /// (`COE_AMQP_DECLARE_SHARED`; a single-user stack) or only checks that the operator did.
+    public var declaresSharedTopology: Bool
     public var httpHost: String
     public var httpPort: Int
     public var logLevel: Logger.Level
@@ -75,8 +78,22 @@ public struct ServiceConfiguration: Sendable {
                 problem("COE_AMQP_SENDERS: '\(pair)' is not service=user with a service among \(ServiceName.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
-        let operators = value("COE_AMQP_OPERATORS", "coe").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let operatorList = value("COE_AMQP_OPERATORS", "coe")
+        let operators = operatorList == "none" ? [] : operatorList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if senderList.isEmpty, amqpURL.user != service {
+            // One broker user for every service (a single-user stack, a service run by hand with
+            // the admin's URL): each publishes as that user. The check then can't tell services
+            // apart, but fails closed: events from anyone else are parked.
+            for name in ServiceName.allCases { users[name] = amqpURL.user }
+        }
         self.senders = SenderPolicy(users: users, relays: Set(operators))
+        let declareShared = value("COE_AMQP_DECLARE_SHARED", senderList.isEmpty && amqpURL.user != service ? "true" : "false")
+        if declareShared == "true" || declareShared == "false" {
+            self.declaresSharedTopology = declareShared == "true"
+        } else {
+            problem("COE_AMQP_DECLARE_SHARED='\(declareShared)' must be true or false")
+            self.declaresSharedTopology = false
+        }
         let delays = value("COE_RETRY_DELAYS", "1s,10s,60s")
         if let parsed = Self.parseDelays(delays) {
             self.retryDelays = parsed
@@ -121,7 +138,9 @@ public struct ServiceConfiguration: Sendable {
     }
 
     public func topology(consuming events: [String]) -> MessagingTopology {
-        MessagingTopology(exchange: exchange, service: queuePrefix, consumes: events, retryDelays: retryDelays)
+        var topology = MessagingTopology(exchange: exchange, service: queuePrefix, consumes: events, retryDelays: retryDelays)
+        topology.declaresShared = declaresSharedTopology
+        return topology
     }
 
     static func parseDelays(_ text: String) -> [Duration]? {

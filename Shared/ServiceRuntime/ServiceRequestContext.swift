@@ -49,7 +49,17 @@ public struct ProblemJSONDecoder: RequestDecoder {
     /// The body as a ``JSONValue`` (and its text), for handlers that name every problem themselves.
     public static func jsonValue(_ request: Request, context: some RequestContext) async throws -> (JSONValue, String) {
         let data = try await checkedJSON(request, context: context)
-        return (try JSONDecoder().decode(JSONValue.self, from: data), String(decoding: data, as: UTF8.self))
+        return (try jsonValue(data), String(decoding: data, as: UTF8.self))
+    }
+
+    /// JSON that Foundation's parser accepted but the decoder can't hold (a number beyond a
+    /// Double, say) is still the client's malformed body: 400, never 500.
+    static func jsonValue(_ data: Data) throws -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw HTTPProblem(.badRequest, type: "malformed-json", title: "The body is not valid JSON", detail: "\(DecodingErrorDescription(error))")
+        }
     }
 
     /// The body, once the content type says JSON and the bytes parse as JSON.
@@ -69,8 +79,7 @@ public struct ProblemJSONDecoder: RequestDecoder {
         }
         // NUL can only arrive escaped (a raw one is not JSON); PostgreSQL stores no text with it.
         if data.range(of: Data(#"\u0000"#.utf8)) != nil {
-            let value = try JSONDecoder().decode(JSONValue.self, from: data)
-            let problems = value.nulProblems(at: "")
+            let problems = try jsonValue(data).nulProblems(at: "")
             if !problems.isEmpty { throw HTTPProblem.validation(problems) }
         }
         return data

@@ -33,6 +33,8 @@ public final class Database: Service, Sendable {
         var replacements = 0
         var runs: [Task<Void, Never>] = []
         var lastProbe: Probe = .unknown
+        /// When a call through the pool last succeeded: a pool that still serves is busy, not wedged.
+        var lastSuccess = ContinuousClock.now
     }
 
     /// What the last probe of the pool found.
@@ -77,16 +79,20 @@ public final class Database: Service, Sendable {
 
     public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let client = self.client
-        return try await bounded("connection") { try await client.withConnection(body) }
+        let result = try await bounded("connection") { try await client.withConnection(body) }
+        state.withLock { $0.lastSuccess = .now }
+        return result
     }
 
     public func withTransaction<Result: Sendable>(
         logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let client = self.client
-        return try await bounded("transaction") {
+        let result = try await bounded("transaction") {
             try await client.withTransaction(logger: logger) { connection -> Result in try await body(connection) }
         }
+        state.withLock { $0.lastSuccess = .now }
+        return result
     }
 
     /// Runs one statement and returns its rows, read to the end.
@@ -111,6 +117,7 @@ public final class Database: Service, Sendable {
     public static func bounded<Result: Sendable>(
         _ what: String, limit: Duration, _ operation: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
+        try Task.checkCancellation()
         let outcome = Outcome<Result>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
@@ -182,7 +189,10 @@ public final class Database: Service, Sendable {
             logger.warning("database unreachable", metadata: ["db.schema": "\(configuration.schema)"])
             return
         }
+        let probeTimeout = self.probeTimeout
         let confirmed = state.withLock { state -> Bool in
+            // Calls that still complete mean a busy pool, not a wedged one: leave it be.
+            guard ContinuousClock.now - state.lastSuccess > probeTimeout * 2 else { return false }
             state.lastProbe = .wedged
             state.wedgedProbes += 1
             return state.wedgedProbes >= 2

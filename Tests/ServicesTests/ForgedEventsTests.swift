@@ -50,12 +50,6 @@ struct ForgedEventsTests {
         let isolation = TestEnvironment.uniqueName("fe")
         let credentials = try await LeastPrivilegeTests.provision(isolation, services: Self.services)
         let exchange = "\(isolation).events"
-        // The exchange exists once any service has connected with its topology.
-        let setup = AMQPConnection(
-            configuration: .init(url: try AMQPURL(try #require(credentials["intake"]).broker), name: "setup",
-                                 topology: MessagingTopology(exchange: exchange, service: "\(isolation).intake").publisherTopology),
-            logger: TestEnvironment.logger)
-        try await withRunning(setup) { #expect(await eventually { setup.isConnected }) }
 
         for service in Self.services {
             let url = try AMQPURL(try #require(credentials[service]).broker)
@@ -84,6 +78,66 @@ struct ForgedEventsTests {
             }
         }
         #expect(read?.contains("ACCESS_REFUSED") == true, "\(read ?? "read")")
+        // Nor gets a copy of them by binding a queue of its own to the alternate exchange, nor
+        // deletes or redeclares what all services share.
+        let ownQueue = "\(isolation).intake.events"
+        let attempts: [(String, @Sendable (AMQPConnection) async throws -> Void)] = [
+            ("bind its queue to the alternate exchange", { connection in
+                try await connection.declare(AMQPTopology(
+                    queues: [.quorum(ownQueue)], bindings: [.init(queue: ownQueue, exchange: "\(exchange).alternate", routingKey: "")]))
+            }),
+            ("redeclare the events exchange", { connection in
+                try await connection.declare(AMQPTopology(exchanges: [.init(name: exchange, type: "topic")]))
+            }),
+            ("bind its queue to a type it does not consume", { connection in
+                try await connection.declare(AMQPTopology(
+                    queues: [.quorum(ownQueue)], bindings: [.init(queue: ownQueue, exchange: exchange, routingKey: "review.assigned")]))
+            }),
+        ]
+        for (what, attempt) in attempts {
+            let probe = AMQPConnection(configuration: .init(url: intake, name: "probe"), logger: TestEnvironment.logger)
+            let refusal: String? = try await withRunning(probe) {
+                #expect(await eventually { probe.isConnected })
+                do {
+                    try await attempt(probe)
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+            #expect(refusal?.contains("ACCESS_REFUSED") == true, "\(what): \(refusal ?? "allowed")")
+        }
+    }
+
+    /// Found by review: a service's own user may publish into its own queue through its own
+    /// direct exchange (that is how it retries), so a header claiming another sender must not be
+    /// believed from it. Only copies the service recorded itself carry their original sender.
+    @Test func aServicesOwnDirectExchangeCannotCarryAForgedSender() async throws {
+        let isolation = TestEnvironment.uniqueName("fd")
+        let credentials = try await LeastPrivilegeTests.provision(isolation, services: ["intake", "workflow"])
+        let intakeCredentials = try #require(credentials["intake"])
+        let intake = try ServiceProcess(
+            "coe-intake", isolation: isolation, extraEnvironment: LeastPrivilegeTests.environment(intakeCredentials, isolation: isolation))
+        try await intake.start()
+        let id = try await submitProposal(intake)
+        let url = try AMQPURL(intakeCredentials.broker)
+        let forger = AMQPConnection(configuration: .init(url: url, name: "forger"), logger: TestEnvironment.logger)
+        try await withRunning(forger) {
+            #expect(await eventually { forger.isConnected })
+            try await forger.publish([AMQPMessage(
+                exchange: "\(isolation).intake.direct", routingKey: "\(isolation).intake.events",
+                body: Array(Self.approval(of: id, budget: "1000000.00").utf8),
+                properties: AMQPProperties(
+                    messageID: UUID().lowercased, type: "proposal.approved",
+                    headers: [SenderPolicy.senderHeader: .string("\(isolation)_workflow"), "x-coe-attempts": .int(1)]))])
+            let dlq = DeadLetterQueue(connection: forger, topology: MessagingTopology(exchange: "\(isolation).events", service: "\(isolation).intake"))
+            #expect(await eventually { (try? await dlq.list().count) == 1 }, "\(intake.tail())")
+            let errors = try await dlq.list().map(\.error)
+            #expect(errors.first?.contains("published by broker user '\(isolation)_intake', not by its owner workflow") == true, "\(errors)")
+        }
+        let proposal = try await intake.get("/v1/proposals/\(id)", headers: try await Callers.kazakhFocalPoint).json(FullProposalReply.self)
+        #expect(proposal.status == "submitted" && proposal.approvedBudget == nil)
+        #expect(try await intake.stop() == 0, "\(intake.tail())")
     }
 
     @Test func withTopicPermissionsOffTheConsumerParksWhatItsOwnerDidNotSendAndItsStateRefuses() async throws {
@@ -94,9 +148,7 @@ struct ForgedEventsTests {
             try TestEnvironment.variable("COE_TEST_BROKER_SCRIPT"), ["ctl", "clear_topic_permissions", "-p", "/", "\(isolation)_notifications"])
         let intakeCredentials = try #require(credentials["intake"])
         let intake = try ServiceProcess(
-            "coe-intake", isolation: isolation,
-            extraEnvironment: ["COE_DATABASE_URL": intakeCredentials.database, "COE_AMQP_URL": intakeCredentials.broker,
-                               "COE_AMQP_SENDERS": LeastPrivilegeTests.senders(isolation)])
+            "coe-intake", isolation: isolation, extraEnvironment: LeastPrivilegeTests.environment(intakeCredentials, isolation: isolation))
         try await intake.start()
         let id = try await submitProposal(intake)
         let exchange = "\(isolation).events"

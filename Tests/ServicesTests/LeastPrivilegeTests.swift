@@ -53,7 +53,20 @@ struct LeastPrivilegeTests {
                 broker: "amqp://\(role):\(encoded(brokerPassword))@\(brokerHost)/%2F")
         }
         try await runBashScript(Self.root.appendingPathComponent("deploy/production/provision.sh").path, [], environment: environment)
+        // The operator's step: the shared exchanges and the unrouted keeper, declared with the administrator's rights.
+        let admin = AMQPConnection(
+            configuration: .init(
+                url: try TestEnvironment.amqpURL(), name: "operator",
+                topology: MessagingTopology(exchange: "\(isolation).events", service: "\(isolation).operator").sharedTopology),
+            logger: TestEnvironment.logger)
+        try await withRunning(admin) { #expect(await eventually { admin.isConnected }) }
         return credentials
+    }
+
+    /// What a least-privileged service of `isolation` runs with.
+    static func environment(_ credentials: Credentials, isolation: String) -> [String: String] {
+        ["COE_DATABASE_URL": credentials.database, "COE_AMQP_URL": credentials.broker,
+         "COE_AMQP_SENDERS": senders(isolation), "COE_AMQP_DECLARE_SHARED": "false"]
     }
 
     @Test func servicesWorkWithTheirOwnCredentialsAndReachNothingOfEachOther() async throws {
@@ -61,10 +74,7 @@ struct LeastPrivilegeTests {
         let credentials = try await Self.provision(isolation)
         let intakeCredentials = try #require(credentials["intake"])
         let workflowCredentials = try #require(credentials["workflow"])
-        func environment(_ credentials: Credentials) -> [String: String] {
-            ["COE_DATABASE_URL": credentials.database, "COE_AMQP_URL": credentials.broker,
-             "COE_AMQP_SENDERS": Self.senders(isolation)]
-        }
+        func environment(_ credentials: Credentials) -> [String: String] { Self.environment(credentials, isolation: isolation) }
         let intake = try ServiceProcess("coe-intake", isolation: isolation, extraEnvironment: environment(intakeCredentials))
         let workflow = try ServiceProcess("coe-workflow", isolation: isolation, extraEnvironment: environment(workflowCredentials))
 

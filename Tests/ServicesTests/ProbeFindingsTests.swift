@@ -114,10 +114,14 @@ struct ProbeFindingsTests {
             let star = try await intake.request(.PATCH, "/v1/proposals/\(id)", json: #"{"durationMonths":12}"#, headers: kazakh + [("If-Match", "*")])
             #expect(star.status == .ok, "\(star.text)")
             let current = try #require(star.headers["ETag"].first)
-            let list = try await intake.request(.PATCH, "/v1/proposals/\(id)", json: #"{"durationMonths":13}"#, headers: kazakh + [("If-Match", "\"99\", W/\(current)")])
+            let list = try await intake.request(.PATCH, "/v1/proposals/\(id)", json: #"{"durationMonths":13}"#, headers: kazakh + [("If-Match", "\"99\", \(current)")])
             #expect(list.status == .ok, "\(list.text)")
             let stale = try await intake.request(.PATCH, "/v1/proposals/\(id)", json: #"{"durationMonths":14}"#, headers: kazakh + [("If-Match", "\"1\", \"2\"")])
             #expect(stale.status == .preconditionFailed)
+            // If-Match compares strongly: a weak tag never matches.
+            let current2 = try #require(list.headers["ETag"].first)
+            let weak = try await intake.request(.PATCH, "/v1/proposals/\(id)", json: #"{"durationMonths":15}"#, headers: kazakh + [("If-Match", "W/\(current2)")])
+            #expect(weak.status == .preconditionFailed)
         }
     }
 

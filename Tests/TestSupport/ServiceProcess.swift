@@ -37,6 +37,8 @@ public final class ServiceProcess: Sendable {
         if let user = try? TestEnvironment.amqpURL().user {
             environment["COE_AMQP_SENDERS"] = ServiceName.allCases.map { "\($0.rawValue)=\(user)" }.joined(separator: ",")
         }
+        // As the stack's administrator, each test's services declare their isolation's shared exchanges.
+        environment["COE_AMQP_DECLARE_SHARED"] = "true"
         environment["COE_LOG_LEVEL"] = ProcessInfo.processInfo.environment["COE_TEST_LOG_LEVEL"] ?? "info"
         // Only the token command signs: a serving process never gets the private key.
         environment["COE_JWT_PRIVATE_KEY_FILE"] = nil

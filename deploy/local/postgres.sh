@@ -56,7 +56,7 @@ stop() {
 
 # A fast restart: sessions are cut, the server is back at once (the fault tests' restart).
 restart() {
-    run_pg "$BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 restart >/dev/null
+    run_pg "$BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -m fast -w -t 60 restart >/dev/null
     log "PostgreSQL restarted"
 }
 

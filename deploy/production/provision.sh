@@ -111,14 +111,15 @@ SQL
 
     own="$(escape "$queues")\\..*"
     $RABBITMQCTL add_user "$role" "$amqp_password" >/dev/null 2>&1 || $RABBITMQCTL change_password "$role" "$amqp_password" >/dev/null
-    # configure: declare its queues and exchanges and the shared ones; write: publish to the
-    # events exchange (and through its alternate exchange) and its own exchanges, bind its
-    # queues and the unrouted keeper; read: consume its own queues and bind from the events
-    # exchanges — never read the unrouted queue.
+    # configure: declare its own queues and exchanges only (the shared ones are the operator's:
+    # `coe-<service> topology`; a service checks them passively, so it can't delete them);
+    # write: publish to the events exchange and its own exchanges, bind its queues; read:
+    # consume its own queues and bind them to the events exchange. Nothing on the alternate
+    # exchange or the unrouted queue: no service binds to the one or reads the other.
     $RABBITMQCTL set_permissions -p "$VHOST" "$role" \
-        "^(${ex}|${ex}\\.alternate|${ex}\\.unrouted|${own})\$" \
-        "^(${ex}|${ex}\\.alternate|${ex}\\.unrouted|${own})\$" \
-        "^(${ex}|${ex}\\.alternate|${own})\$" >/dev/null
+        "^(${own})\$" \
+        "^(${ex}|${own})\$" \
+        "^(${ex}|${own})\$" >/dev/null
     # Publish only the event types it owns; bind only those it consumes.
     $RABBITMQCTL set_topic_permissions -p "$VHOST" "$role" "$EXCHANGE" "$(topics 2 "$service")" "$(topics 3 "$service")" >/dev/null
 

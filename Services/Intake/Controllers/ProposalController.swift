@@ -131,7 +131,7 @@ struct ProposalController: Sendable {
 
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> Response {
         let proposal = try await readable(try context.uuidParameter("id"), context: context)
-        if let ifNoneMatch = request.headers[.ifNoneMatch], IfMatch.holds(ifNoneMatch, current: proposal.etag) {
+        if let ifNoneMatch = request.headers[.ifNoneMatch], IfMatch.holdsWeakly(ifNoneMatch, current: proposal.etag) {
             return Response(status: .notModified, headers: [.eTag: proposal.etag])
         }
         return try Self.answer(proposal, status: .ok).response

@@ -73,7 +73,11 @@ struct ProposalRepository: Sendable {
     /// The next human reference, `CBRN-2026-0042`.
     func nextReference(on connection: PostgresConnection) async throws -> String {
         let rows = try await connection.query(
-            "SELECT 'CBRN-' || extract(year FROM now())::int || '-' || lpad(nextval('proposal_reference_seq')::text, 4, '0')",
+            // lpad would cut a fifth digit off (10000 → "1000", a duplicate): pad only what is shorter.
+            """
+            SELECT 'CBRN-' || extract(year FROM now())::int || '-' || lpad(n::text, greatest(4, length(n::text)), '0')
+            FROM (SELECT nextval('proposal_reference_seq') AS n) AS next
+            """,
             logger: logger)
         for try await reference in rows.decode(String.self) { return reference }
         throw StorageError(.unexpectedResult, "no reference from proposal_reference_seq")

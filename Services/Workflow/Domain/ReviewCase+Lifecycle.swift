@@ -26,6 +26,9 @@ extension ReviewCase {
         guard submitted.revision > revision else { return .none }
         guard stage != .closed else { throw .refused("revision \(submitted.revision) arrived for a closed case (the proposal was withdrawn)") }
         title = submitted.title
+        // A revision may move the proposal to another region (MA and MR are in two): the case follows.
+        region = submitted.region
+        leadCountry = submitted.leadCountry
         participatingCountries = submitted.participatingCountries
         requestedBudget = submitted.requestedBudget
         revision = submitted.revision

@@ -65,7 +65,8 @@ struct ReviewCaseRepository: Sendable {
         let summary = reviewCase.proposal
         try await connection.query(
             """
-            UPDATE review_cases SET title = \(reviewCase.title), participating_countries = \(reviewCase.participatingCountries),
+            UPDATE review_cases SET title = \(reviewCase.title), region = \(reviewCase.region), lead_country = \(reviewCase.leadCountry),
+                   participating_countries = \(reviewCase.participatingCountries),
                    requested_budget_cents = \(reviewCase.requestedBudget.cents), revision = \(reviewCase.revision),
                    stage = \(reviewCase.stage.rawValue), updated_at = \(reviewCase.updatedAt), summary = \(summary.summary),
                    objectives = \(summary.objectives), cbrn_categories = \(summary.cbrnCategories), cbrn_areas = \(summary.cbrnAreas),

@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Storage
+import Testing
+import TestSupport
+
+/// The pool watchdog, on its own: a pool that stops serving while the server answers is
+/// replaced by itself; a pool that is merely busy is left alone.
+@Suite("Database pool watchdog")
+struct DatabaseWatchdogTests {
+    static let logger: Logger = {
+        var logger = TestEnvironment.logger
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    @Test func aPoolThatStopsServingIsReplacedAndCallsGoThroughAgain() async throws {
+        // One connection, held for ever by a call that never returns: the pool can lease nothing,
+        // while a fresh connection to the server works — what a lost lease looks like from outside.
+        let configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: "public", maximumConnections: 1)
+        let database = Database(
+            configuration: configuration, callTimeout: .seconds(2), probeInterval: .milliseconds(300), probeTimeout: .milliseconds(500),
+            logger: Self.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            let wedged = database.client
+            group.addTask {
+                try? await wedged.withConnection { _ in try await Task.sleep(for: .seconds(3600)) }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            await #expect(throws: DatabaseUnavailable.self) { try await database.rows("SELECT 1", logger: Self.logger) }
+            let replaced = await eventually(timeout: .seconds(30), every: .milliseconds(100)) { database.replacements >= 1 }
+            #expect(replaced, "last probe: \(database.lastProbe)")
+            let rows = try await database.rows("SELECT 41 + 1", logger: Self.logger)
+            #expect(try rows.first?.decode(Int.self) == 42)
+            group.cancelAll()
+        }
+    }
+
+    @Test func aBusyPoolThatStillServesIsNotReplaced() async throws {
+        let configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: "public", maximumConnections: 2)
+        let database = Database(
+            configuration: configuration, callTimeout: .seconds(5), probeInterval: .milliseconds(300), probeTimeout: .milliseconds(200),
+            logger: Self.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            // Both connections busy most of the time, but calls keep completing: probes may time out, yet nothing is replaced.
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<20 { _ = try? await database.rows("SELECT pg_sleep(0.15)", logger: Self.logger) }
+                }
+            }
+            try await Task.sleep(for: .seconds(4))
+            #expect(database.replacements == 0)
+            group.cancelAll()
+        }
+    }
+}
