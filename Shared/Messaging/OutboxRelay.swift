@@ -225,20 +225,23 @@ public final class OutboxRelay: Service, Sendable {
             do {
                 // LISTEN holds its connection for as long as it lasts: a connection of its own, not
                 // the pool's (a lease there could wait for ever), closed when the relay stops.
-                let configuration = database.configuration
-                let logger = self.logger
-                let connection = try await Database.bounded("LISTEN connection", limit: .seconds(10)) {
-                    try await configuration.connect(logger: logger)
-                }
-                try await withTaskCancellationHandler {
-                    try await connection.listen(on: channel) { notifications in
-                        self.doorbell.ring()  // catch what committed while we were not listening
-                        for try await _ in notifications {
-                            self.doorbell.ring()
+                // (Connecting is bounded by the connection's own connect timeout.) Every path closes
+                // it: PostgresNIO asserts that a connection is closed before it is released.
+                let connection = try await database.configuration.connect(logger: logger)
+                do {
+                    try await withTaskCancellationHandler {
+                        try await connection.listen(on: channel) { notifications in
+                            self.doorbell.ring()  // catch what committed while we were not listening
+                            for try await _ in notifications {
+                                self.doorbell.ring()
+                            }
                         }
+                    } onCancel: {
+                        Task { try? await connection.close() }
                     }
-                } onCancel: {
-                    Task { try? await connection.close() }
+                } catch {
+                    try? await connection.close()
+                    throw error
                 }
                 try? await connection.close()
             } catch {

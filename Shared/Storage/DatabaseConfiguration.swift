@@ -50,6 +50,7 @@ public struct DatabaseConfiguration: Sendable {
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: .disable)
         configuration.options.additionalStartupParameters = startupParameters
+        configuration.options.connectTimeout = .seconds(5)
         return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
     }
 

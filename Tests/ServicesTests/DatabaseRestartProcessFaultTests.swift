@@ -19,6 +19,8 @@ struct DatabaseRestartProcessFaultTests {
         let headers = try await Callers.kazakhFocalPoint
         let key = UUID().lowercased
         func attempt(_ method: HTTPMethodName, _ path: String, json: String?, key: String) async throws -> ServiceProcess.Reply? {
+            // A service that died is a failure, not something to wait out.
+            guard intake.isRunning else { throw ServiceProcessError(message: "coe-intake exited:\n\(intake.tail())") }
             let started = ContinuousClock.now
             let reply = try? await intake.request(.init(rawValue: method.rawValue), path, json: json, headers: headers + [("Idempotency-Key", key)])
             let took = ContinuousClock.now - started
