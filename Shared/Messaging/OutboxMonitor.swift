@@ -48,7 +48,8 @@ public final class OutboxMonitor: Service, Sendable {
         }
     }
 
-    func measure() async {
+    /// Measures once now (the service does it every `interval`).
+    public func measure() async {
         let configuration = self.configuration
         let logger = self.logger
         do {

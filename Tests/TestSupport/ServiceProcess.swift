@@ -139,7 +139,7 @@ public final class ServiceProcess: Sendable {
     /// outgoing connection before the service binds it.
     private static let nextPort = Mutex(Int.random(in: 20_000..<24_000))
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         for _ in 0..<200 {
             let port = nextPort.withLock { port -> Int in
                 port += 1
