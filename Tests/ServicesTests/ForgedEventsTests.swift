@@ -94,19 +94,7 @@ struct ForgedEventsTests {
                     queues: [.quorum(ownQueue)], bindings: [.init(queue: ownQueue, exchange: exchange, routingKey: "review.assigned")]))
             }),
         ]
-        for (what, attempt) in attempts {
-            let probe = AMQPConnection(configuration: .init(url: intake, name: "probe"), logger: TestEnvironment.logger)
-            let refusal: String? = try await withRunning(probe) {
-                #expect(await eventually { probe.isConnected })
-                do {
-                    try await attempt(probe)
-                    return nil
-                } catch {
-                    return "\(error)"
-                }
-            }
-            #expect(refusal?.contains("ACCESS_REFUSED") == true, "\(what): \(refusal ?? "allowed")")
-        }
+        try await LeastPrivilegeTests.expectRefused(attempts, as: intake)
     }
 
     /// Found by review: a service's own user may publish into its own queue through its own

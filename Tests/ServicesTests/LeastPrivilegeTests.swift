@@ -162,9 +162,16 @@ struct LeastPrivilegeTests {
                 try await $0.publish([AMQPMessage(exchange: "\(isolation).workflow.direct", routingKey: "\(isolation).workflow.events", body: Array("{}".utf8))])
             }),
         ]
+        try await Self.expectRefused(attempts, as: url)
+        #expect(try await intake.stop() == 0, "\(intake.tail())")
+        #expect(try await workflow.stop() == 0, "\(workflow.tail())")
+    }
+
+    /// Runs each attempt as `url`'s user, on a connection of its own (a refusal closes the channel
+    /// and the connection starts over), and expects the broker to refuse every one.
+    static func expectRefused(_ attempts: [(String, @Sendable (AMQPConnection) async throws -> Void)], as url: AMQPURL) async throws {
         for (what, attempt) in attempts {
-            // A connection per attempt: a refusal closes the channel and the connection starts over.
-            let probe = AMQPConnection(configuration: .init(url: url, name: "probe"), logger: logger)
+            let probe = AMQPConnection(configuration: .init(url: url, name: "probe"), logger: TestEnvironment.logger)
             let refusal: String? = try await withRunning(probe) {
                 #expect(await eventually { probe.isConnected })
                 do {
@@ -176,7 +183,5 @@ struct LeastPrivilegeTests {
             }
             #expect(refusal?.contains("ACCESS_REFUSED") == true, "\(what): \(refusal ?? "allowed")")
         }
-        #expect(try await intake.stop() == 0, "\(intake.tail())")
-        #expect(try await workflow.stop() == 0, "\(workflow.tail())")
     }
 }
