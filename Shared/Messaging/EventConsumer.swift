@@ -131,16 +131,7 @@ public final class EventConsumer: Service, Sendable {
             lastFinished.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             inFlight.subtract(1, ordering: .relaxed)
         }
-        let metadata: EventMetadata
-        do {
-            metadata = try EventCoding.decoder().decode(EventMetadata.self, from: Data(delivery.body))
-        } catch {
-            await park(delivery, type: delivery.properties.type ?? "unknown", reason: "not an event envelope: \(DecodingErrorDescription(error))")
-            return
-        }
-        var logger = self.logger
-        logger[metadataKey: "event.id"] = "\(metadata.id.lowercased)"
-        logger[metadataKey: "event.type"] = "\(metadata.type)"
+        // Who sent it, once: a park or retry below records the same sender for its copy.
         let sender: String?
         do {
             sender = try await self.sender(of: delivery)
@@ -151,13 +142,23 @@ public final class EventConsumer: Service, Sendable {
             connection.reject(delivery, requeue: true)
             return
         }
+        let metadata: EventMetadata
+        do {
+            metadata = try EventCoding.decoder().decode(EventMetadata.self, from: Data(delivery.body))
+        } catch {
+            await park(delivery, sender: sender, type: delivery.properties.type ?? "unknown", reason: "not an event envelope: \(DecodingErrorDescription(error))")
+            return
+        }
+        var logger = self.logger
+        logger[metadataKey: "event.id"] = "\(metadata.id.lowercased)"
+        logger[metadataKey: "event.type"] = "\(metadata.type)"
         if let refusal = senders.refusal(type: metadata.type, source: metadata.source, sender: sender) {
             Counter(label: "coe_messages_refused_total", dimensions: [("service", topology.service), ("type", metadata.type)]).increment()
-            await park(delivery, type: metadata.type, reason: "refused: \(refusal)")
+            await park(delivery, sender: sender, type: metadata.type, reason: "refused: \(refusal)")
             return
         }
         guard let handler = handlers["\(metadata.type)/v\(metadata.version)"] else {
-            await park(delivery, type: metadata.type, reason: "\(consumer) has no handler for \(metadata.type) version \(metadata.version)")
+            await park(delivery, sender: sender, type: metadata.type, reason: "\(consumer) has no handler for \(metadata.type) version \(metadata.version)")
             return
         }
         let dimensions = [("service", topology.service), ("type", metadata.type)]
@@ -179,7 +180,7 @@ public final class EventConsumer: Service, Sendable {
                 if stopping.load(ordering: .acquiring) || Task.isCancelled || error is CancellationError { return }
                 let cause = DatabaseFailure.underlying(error)
                 if let messaging = cause as? MessagingError, messaging.isPoison {
-                    await park(delivery, type: metadata.type, reason: messaging.description)
+                    await park(delivery, sender: sender, type: metadata.type, reason: messaging.description)
                     return
                 }
                 if DatabaseFailure.isTransient(error) {
@@ -191,7 +192,7 @@ public final class EventConsumer: Service, Sendable {
                     transientDelay = min(transientDelay * 2, configuration.transientRetryDelay.upperBound)
                     continue
                 }
-                await retryOrPark(delivery, metadata: metadata, error: cause, logger: logger)
+                await retryOrPark(delivery, sender: sender, metadata: metadata, error: cause, logger: logger)
                 return
             }
         }
@@ -219,11 +220,11 @@ public final class EventConsumer: Service, Sendable {
 
     // MARK: Failures
 
-    private func retryOrPark(_ delivery: AMQPDelivery, metadata: EventMetadata, error: any Error, logger: Logger) async {
+    private func retryOrPark(_ delivery: AMQPDelivery, sender: String?, metadata: EventMetadata, error: any Error, logger: Logger) async {
         let attempts = Int(delivery.properties.headers[FailureHeader.attempts]?.intValue ?? 0) + 1
         let reason = String(reflecting: error)
         guard attempts <= topology.retryDelays.count else {
-            await park(delivery, type: metadata.type, reason: reason, attempts: attempts)
+            await park(delivery, sender: sender, type: metadata.type, reason: reason, attempts: attempts)
             return
         }
         let queue = topology.retryQueue(attempt: attempts)
@@ -231,10 +232,10 @@ public final class EventConsumer: Service, Sendable {
             "handler failed, retrying later",
             metadata: ["error": "\(reason)", "attempt": "\(attempts)", "amqp.queue": "\(queue)"])
         Counter(label: "coe_messages_retried_total", dimensions: [("service", topology.service), ("type", metadata.type)]).increment()
-        await move(delivery, to: queue, headers: failureHeaders(delivery, reason: reason, attempts: attempts))
+        await move(delivery, sender: sender, to: queue, headers: failureHeaders(delivery, reason: reason, attempts: attempts))
     }
 
-    private func park(_ delivery: AMQPDelivery, type: String, reason: String, attempts: Int? = nil) async {
+    private func park(_ delivery: AMQPDelivery, sender: String?, type: String, reason: String, attempts: Int? = nil) async {
         let attempts = attempts ?? Int(delivery.properties.headers[FailureHeader.attempts]?.intValue ?? 0) + 1
         logger.error(
             "message parked in the dead-letter queue",
@@ -242,7 +243,7 @@ public final class EventConsumer: Service, Sendable {
         Counter(label: "coe_messages_dead_lettered_total", dimensions: [("service", topology.service), ("type", type)]).increment()
         var headers = failureHeaders(delivery, reason: reason, attempts: attempts)
         headers[FailureHeader.parkedAt] = .string(Date().formatted(.iso8601))
-        await move(delivery, to: topology.deadLetterQueue, headers: headers)
+        await move(delivery, sender: sender, to: topology.deadLetterQueue, headers: headers)
     }
 
     /// The broker user that originally published the delivery. A copy under this service's own
@@ -294,14 +295,13 @@ public final class EventConsumer: Service, Sendable {
 
     /// Publishes a copy to `queue` (confirmed), then acks the original: a crash in between
     /// leaves a duplicate, never a loss, and the inbox absorbs the duplicate.
-    private func move(_ delivery: AMQPDelivery, to queue: String, headers: [String: AMQPFieldValue]) async {
+    private func move(_ delivery: AMQPDelivery, sender: String?, to queue: String, headers: [String: AMQPFieldValue]) async {
         var properties = delivery.properties
         properties.headers = headers
         properties.persistent = true
         do {
             // The copy goes out under this service's user: its original sender is recorded first,
             // and named in the header for people reading the DLQ (the header itself is not believed).
-            let sender = try await sender(of: delivery)
             try await recordSender(sender, of: delivery.body)
             properties.headers[SenderPolicy.senderHeader] = .string(sender ?? "")
             let copy = AMQPMessage(exchange: topology.directExchange, routingKey: queue, body: delivery.body, properties: properties, mandatory: true)

@@ -5,7 +5,6 @@ public struct MessagingError: Error, Sendable, CustomStringConvertible {
         /// The message can never be handled as it is: it goes to the DLQ at once.
         public static let undecodable = Code(name: "undecodable")
         public static let noHandler = Code(name: "noHandler")
-        public static let invalidEvent = Code(name: "invalidEvent")
         /// The receiver's state contradicts the event (a domain rule refuses it): parked at once, never applied.
         public static let refused = Code(name: "refused")
         public var description: String { name }

@@ -1,4 +1,3 @@
-import Events
 import Foundation
 
 /// `If-Match` as RFC 9110 §13.1.1 reads it: `*`, or a list of entity tags compared strongly

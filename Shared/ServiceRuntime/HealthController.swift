@@ -1,5 +1,4 @@
 import AMQP
-import Events
 import Foundation
 import Hummingbird
 import Logging

@@ -33,7 +33,8 @@ public struct BodyReader {
     let object: [String: JSONValue]
     var reader = JSONFieldReader()
 
-    init(_ value: JSONValue, known: Set<String>, shape: String) {
+    /// A reader of `value`'s fields, which must all be among `known`; `shape` shows a valid body in messages.
+    public init(_ value: JSONValue, known: Set<String>, shape: String) {
         if case .object(let object) = value {
             self.object = object
             reader.rejectUnknown(object, known: known)

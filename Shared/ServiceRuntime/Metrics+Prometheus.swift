@@ -1,4 +1,3 @@
-import Events
 import Hummingbird
 import Metrics
 import Prometheus

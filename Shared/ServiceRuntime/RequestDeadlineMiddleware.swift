@@ -1,4 +1,3 @@
-import Events
 import Hummingbird
 
 /// Answers 503 (problem type `timeout`) when a request runs past its deadline.

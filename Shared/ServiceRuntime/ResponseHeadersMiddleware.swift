@@ -1,4 +1,3 @@
-import Events
 import Hummingbird
 
 /// Headers every response carries: nothing the API answers is for a shared cache (answers

@@ -46,12 +46,6 @@ public struct ProblemJSONDecoder: RequestDecoder {
         }
     }
 
-    /// The body as a ``JSONValue`` (and its text), for handlers that name every problem themselves.
-    public static func jsonValue(_ request: Request, context: some RequestContext) async throws -> (JSONValue, String) {
-        let data = try await checkedJSON(request, context: context)
-        return (try jsonValue(data), String(decoding: data, as: UTF8.self))
-    }
-
     /// JSON that Foundation's parser accepted but the decoder can't hold (a number beyond a
     /// Double, say) is still the client's malformed body: 400, never 500.
     static func jsonValue(_ data: Data) throws -> JSONValue {

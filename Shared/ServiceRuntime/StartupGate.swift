@@ -1,4 +1,3 @@
-import Events
 import Synchronization
 
 /// Opens once (after migrations); everything awaiting it then proceeds.

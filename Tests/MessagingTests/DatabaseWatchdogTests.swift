@@ -15,13 +15,17 @@ struct DatabaseWatchdogTests {
         return logger
     }()
 
+    /// A small pool, probed every 300 ms.
+    static func database(connections: Int, callTimeout: Duration, probeTimeout: Duration) throws -> Database {
+        let configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: "public", maximumConnections: connections)
+        return Database(
+            configuration: configuration, callTimeout: callTimeout, probeInterval: .milliseconds(300), probeTimeout: probeTimeout, logger: logger)
+    }
+
     @Test func aPoolThatStopsServingIsReplacedAndCallsGoThroughAgain() async throws {
         // One connection, held for ever by a call that never returns: the pool can lease nothing,
         // while a fresh connection to the server works — what a lost lease looks like from outside.
-        let configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: "public", maximumConnections: 1)
-        let database = Database(
-            configuration: configuration, callTimeout: .seconds(2), probeInterval: .milliseconds(300), probeTimeout: .milliseconds(500),
-            logger: Self.logger)
+        let database = try Self.database(connections: 1, callTimeout: .seconds(2), probeTimeout: .milliseconds(500))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await database.run() }
             let wedged = database.client
@@ -39,10 +43,7 @@ struct DatabaseWatchdogTests {
     }
 
     @Test func aBusyPoolThatStillServesIsNotReplaced() async throws {
-        let configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: "public", maximumConnections: 2)
-        let database = Database(
-            configuration: configuration, callTimeout: .seconds(5), probeInterval: .milliseconds(300), probeTimeout: .milliseconds(200),
-            logger: Self.logger)
+        let database = try Self.database(connections: 2, callTimeout: .seconds(5), probeTimeout: .milliseconds(200))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await database.run() }
             // Both connections busy most of the time, but calls keep completing: probes may time out, yet nothing is replaced.
