@@ -108,6 +108,7 @@ let package = Package(
             dependencies: [
                 "ServiceRuntime", "Events", "Storage", "Messaging",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Workflow",
             resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]

@@ -56,6 +56,36 @@ public struct BodyReader {
     /// Whether the body has the field at all (null counts as present).
     public func has(_ field: String) -> Bool { object[field] != nil }
 
+    /// The field's value as sent (nil when absent or null), for nested objects and arrays
+    /// read with readers of their own and ``absorb(_:at:)``.
+    public mutating func value(_ field: String, required: Bool = false) -> JSONValue? {
+        guard let value = object[field], value != .null else {
+            if required { reader.problem(field, "is required") }
+            return nil
+        }
+        return value
+    }
+
+    /// The problems of a reader of a nested value, named by their path under `path`.
+    public mutating func absorb(_ nested: BodyReader, at path: String) {
+        for problem in nested.problems {
+            reader.problem(problem.field == "body" ? path : "\(path).\(problem.field)", problem.problem)
+        }
+    }
+
+    /// `true` or `false`.
+    public mutating func bool(_ field: String, required: Bool = false) -> Bool? {
+        guard let value = object[field], value != .null else {
+            if required { reader.problem(field, "is required") }
+            return nil
+        }
+        guard case .bool(let flag) = value else {
+            reader.problem(field, "must be true or false, not \(value.kind)")
+            return nil
+        }
+        return flag
+    }
+
     /// A trimmed string of 1…`maximum` characters; nil when absent, null, blank (a problem if `required`) or invalid.
     public mutating func text(_ field: String, required: Bool = false, maximum: Int) -> String? {
         guard let value = object[field], value != .null else {

@@ -19,15 +19,18 @@ public struct ListParameters: Sendable {
         /// The item's timestamp as PostgreSQL printed it (`created_at::text`): exact to the microsecond.
         public var time: String
         public var id: UUID
+        /// The item's place in a list sorted by something else first (a score), when it is.
+        public var rank: Int64?
 
-        public init(time: String, id: UUID) {
+        public init(time: String, id: UUID, rank: Int64? = nil) {
             self.time = time
             self.id = id
+            self.rank = rank
         }
 
         /// base64url without padding: safe in a query string as it is.
         public var encoded: String {
-            Data("\(time)|\(id.uuidString)".utf8).base64EncodedString()
+            Data("\(time)|\(id.uuidString)\(rank.map { "|\($0)" } ?? "")".utf8).base64EncodedString()
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "=", with: "")
         }
@@ -52,8 +55,13 @@ public struct ListParameters: Sendable {
             base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
             guard let data = Data(base64Encoded: base64) else { return nil }
             let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
-            guard parts.count == 2, let id = UUID(uuidString: String(parts[1])), Self.isPossibleTime(parts[0]) else { return nil }
-            self.init(time: String(parts[0]), id: id)
+            guard parts.count == 2 || parts.count == 3, let id = UUID(uuidString: String(parts[1])), Self.isPossibleTime(parts[0]) else { return nil }
+            var rank: Int64?
+            if parts.count == 3 {
+                guard let value = Int64(parts[2]), (-1...1_000_000).contains(value) else { return nil }
+                rank = value
+            }
+            self.init(time: String(parts[0]), id: id, rank: rank)
         }
     }
 

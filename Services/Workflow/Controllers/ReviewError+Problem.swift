@@ -9,16 +9,30 @@ extension ReviewError: ProblemConvertible {
             return .notFound("A review case for proposal \(id.lowercased)")
         case .forbidden(let detail):
             return HTTPProblem(.forbidden, type: "forbidden", detail: detail)
-        case .invalidStage(let stage, let act):
+        case .invalidState(let stage, let action):
+            let allowed = stage.allowedActions.map(\.rawValue)
             return .invalidState(
-                stage.rawValue, allowed: [],
-                detail: "A case in \(stage.rawValue) can't be \(act); reviewers change during screening and technical assessment.")
-        case .conflictOfInterest(let country, let involved):
-            return .validation([FieldProblem(
-                field: "country",
-                problem: "conflict of interest: \(country) takes part in this proposal (\(involved.joined(separator: ", "))); choose a reviewer from elsewhere")])
+                stage.rawValue, allowed: allowed,
+                detail: "A case in \(stage.rawValue) can't \(action.rawValue); \(allowed.isEmpty ? "nothing more happens to it" : "it allows \(allowed.joined(separator: ", "))").")
+        case .notEnoughAssessments(let submitted, let required):
+            var problem = HTTPProblem(
+                .conflict, type: "not-enough-assessments", title: "Not enough assessments",
+                detail: "The decision needs \(required) submitted assessments of the round; it has \(submitted).")
+            problem.problem.state = ReviewStage.technical.rawValue
+            problem.problem.allowedActions = ReviewStage.technical.allowedActions.map(\.rawValue)
+            return problem
+        case .conflictOfInterest(let country, let involved, let atAssessment):
+            let detail = "conflict of interest: \(country) takes part in this proposal (\(involved.joined(separator: ", ")))"
+            guard atAssessment else {
+                return .validation([FieldProblem(field: "country", problem: "\(detail); choose a reviewer from elsewhere")])
+            }
+            return HTTPProblem(.conflict, type: "conflict-of-interest", detail: "You can't assess this proposal: \(detail). Ask the secretariat to unassign you.")
         case .notAssigned(let reviewer):
             return .notFound("Reviewer \(reviewer) on this case")
+        case .alreadyAssessed, .nothingToAmend, .assessmentStands:
+            return HTTPProblem(.conflict, type: "assessment-rule", detail: description.prefix(1).uppercased() + description.dropFirst() + ".")
+        case .invalid(let problems):
+            return .validation(problems)
         case .refused(let reason):
             return HTTPProblem(.conflict, type: "refused", detail: reason)
         }

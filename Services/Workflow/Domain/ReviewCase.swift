@@ -1,17 +1,6 @@
 import Events
 import Foundation
 
-/// The stages of a review: `screening` → `technical` → `decision`, then `closed`.
-enum ReviewStage: String, Codable, Sendable, CaseIterable {
-    case screening
-    case technical
-    case decision
-    case closed
-
-    /// Reviewers are assigned while the proposal is screened or assessed, not once it is decided.
-    var acceptsAssignments: Bool { self == .screening || self == .technical }
-}
-
 /// The steps a case's history records.
 enum ReviewHistoryAction: String, Codable, Sendable, CaseIterable {
     case opened
@@ -19,6 +8,13 @@ enum ReviewHistoryAction: String, Codable, Sendable, CaseIterable {
     case withdrawn
     case reviewerAssigned = "reviewer_assigned"
     case reviewerUnassigned = "reviewer_unassigned"
+    case screened
+    case assessed
+    case assessmentAmended = "assessment_amended"
+    case approved
+    case rejected
+    case revisionRequested = "revision_requested"
+    case overdue
 }
 
 /// The review of one proposal.
@@ -35,9 +31,16 @@ struct ReviewCase: Codable, Sendable, Equatable {
     var stage: ReviewStage
     var openedAt: Date
     var updatedAt: Date
+    /// When the case entered its stage, and when that stage is due (nil once nothing is waited for).
+    var stageEnteredAt: Date
+    var dueAt: Date?
     /// What an assigned reviewer needs to assess the proposal (no contact details).
     var proposal: ProposalSummary
     var assignments: [Assignment]
+    /// Every round so far, oldest first; the last is the current one.
+    var rounds: [ReviewRound]
+    /// The overdue reminders raised, one per round and stage at most.
+    var reminders: [Reminder]
     var history: [HistoryEntry]
 
     /// The proposal under review, as its last submission described it.
@@ -66,6 +69,23 @@ struct ReviewCase: Codable, Sendable, Equatable {
         var actor: EventActor
         var action: ReviewHistoryAction
         var detail: String
+        /// The round the step belongs to.
+        var round: Int
+        /// The reviewer the step concerns (assigned, unassigned, assessed), for masking.
+        var reviewer: String?
+    }
+
+    /// An overdue reminder raised for a stage of a round.
+    struct Reminder: Codable, Sendable, Equatable {
+        var round: Int
+        var stage: ReviewStage
+        var at: Date
+    }
+
+    /// The round under review now.
+    var currentRound: ReviewRound {
+        get { rounds[rounds.count - 1] }
+        set { rounds[rounds.count - 1] = newValue }
     }
 
     /// The countries whose nationals may not review this proposal (conflict of interest).

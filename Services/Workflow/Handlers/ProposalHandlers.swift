@@ -8,9 +8,11 @@ import Messaging
 /// withdrawal closes the case. What contradicts the case is refused and parked.
 struct ProposalHandlers: Sendable {
     let store: ReviewCaseStore
+    let rules: ReviewRules
 
-    init(logger: Logger) {
+    init(rules: ReviewRules, logger: Logger) {
         self.store = ReviewCaseStore(logger: logger)
+        self.rules = rules
     }
 
     var handlers: [EventHandler] {
@@ -20,10 +22,11 @@ struct ProposalHandlers: Sendable {
                 let metadata = envelope.metadata
                 try await refusingContradictions(metadata) {
                     if var reviewCase = try await store.lock(proposalID: submitted.proposalId, on: context.connection) {
-                        let change = try reviewCase.resubmit(submitted, by: metadata.actor, system: .system(ServiceName.workflow.rawValue), at: metadata.occurredAt)
+                        let change = try reviewCase.resubmit(
+                            submitted, rules: rules, by: metadata.actor, system: .system(ServiceName.workflow.rawValue), at: metadata.occurredAt)
                         try await store.save(reviewCase, change, cause: .event(metadata), on: context.connection)
                     } else {
-                        let (reviewCase, change) = ReviewCase.open(submitted, id: UUID(), by: metadata.actor, at: metadata.occurredAt)
+                        let (reviewCase, change) = ReviewCase.open(submitted, id: UUID(), rules: rules, by: metadata.actor, at: metadata.occurredAt)
                         try await store.insert(reviewCase, change, cause: .event(metadata), on: context.connection)
                     }
                 }
@@ -31,14 +34,16 @@ struct ProposalHandlers: Sendable {
             EventHandler.on(ProposalWithdrawn.self) { envelope, context in
                 let withdrawn = envelope.data
                 let metadata = envelope.metadata
-                guard var reviewCase = try await store.lock(proposalID: withdrawn.proposalId, on: context.connection) else {
-                    // Only submitted proposals are withdrawn with an event, and their submission comes first
-                    // on the same subject, unless it is waiting out a retry: then so does the withdrawal
-                    // (through the delay queues, and to the DLQ beside it if it never comes).
-                    throw CaseNotOpenYet(proposalID: withdrawn.proposalId)
+                try await refusingContradictions(metadata) {
+                    guard var reviewCase = try await store.lock(proposalID: withdrawn.proposalId, on: context.connection) else {
+                        // Only submitted proposals are withdrawn with an event, and their submission comes first
+                        // on the same subject, unless it is waiting out a retry: then so does the withdrawal
+                        // (through the delay queues, and to the DLQ beside it if it never comes).
+                        throw CaseNotOpenYet(proposalID: withdrawn.proposalId)
+                    }
+                    let change = try reviewCase.close(withdrawn, by: metadata.actor, at: metadata.occurredAt)
+                    try await store.save(reviewCase, change, cause: .event(metadata), on: context.connection)
                 }
-                let change = reviewCase.close(withdrawn, by: metadata.actor, at: metadata.occurredAt)
-                try await store.save(reviewCase, change, cause: .event(metadata), on: context.connection)
             },
         ]
     }

@@ -17,7 +17,12 @@ struct ReviewCaseStore: Sendable {
 
     /// The case of a proposal, locked for the rest of the transaction, or nil.
     func lock(proposalID: UUID, on connection: PostgresConnection) async throws -> ReviewCase? {
-        try await repository.find(proposalID: proposalID, forUpdate: true, on: connection)
+        try await repository.find(proposalID: proposalID, lock: .wait, on: connection)
+    }
+
+    /// The case, locked, or nil when it does not exist or another transaction holds it.
+    func lockUnlessBusy(proposalID: UUID, on connection: PostgresConnection) async throws -> ReviewCase? {
+        try await repository.find(proposalID: proposalID, lock: .skipLocked, on: connection)
     }
 
     func insert(_ reviewCase: ReviewCase, _ change: ReviewChange, cause: EventCause, on connection: PostgresConnection) async throws {
@@ -28,7 +33,7 @@ struct ReviewCaseStore: Sendable {
     /// Saves a change the domain made (nothing when it changed nothing).
     func save(_ reviewCase: ReviewCase, _ change: ReviewChange, cause: EventCause, on connection: PostgresConnection) async throws {
         guard !change.isEmpty else { return }
-        try await repository.save(reviewCase, by: cause.actor, on: connection)
+        try await repository.save(reviewCase, on: connection)
         try await record(change, of: reviewCase, cause: cause, on: connection)
     }
 
