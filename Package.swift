@@ -173,7 +173,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkflowTests",
-            dependencies: ["Workflow", "Events", "Messaging", "ServiceRuntime"],
+            dependencies: [
+                "Workflow", "Events", "Messaging", "ServiceRuntime", "Storage", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/WorkflowTests"
         ),
         .testTarget(

@@ -63,7 +63,7 @@ struct WorkflowService: ServiceDefinition {
 
     static func services(_ dependencies: ServiceDependencies, settings: Settings) -> [any Service] {
         [OverdueReminders(
-            database: dependencies.database, relay: dependencies.relay, rules: settings.rules, interval: settings.overdueCheckInterval,
+            database: dependencies.database, wake: { [relay = dependencies.relay] in relay.wake() }, rules: settings.rules, interval: settings.overdueCheckInterval,
             system: dependencies.systemActor, logger: dependencies.logger)]
     }
 }

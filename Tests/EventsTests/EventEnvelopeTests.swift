@@ -33,15 +33,15 @@ struct EventEnvelopeTests {
     @Test func occurredAtCarriesMillisecondsAndReadsBackEqual() throws {
         let at = Date(timeIntervalSince1970: 1_795_600_800.123_456)
         let envelope = EventEnvelope(source: "intake", subject: "s", actor: EventActor(sub: "u", role: "r"), occurredAt: at,
-                                     data: ProposalRejected(proposalId: UUID(), revision: 1, reasons: ["r"]))
+                                     data: ProposalWithdrawn(proposalId: UUID(), reference: "CBRN-2026-0001", revision: 1, region: "CA", leadCountry: "KZ", reason: "r"))
         let bytes = try EventCoding.encode(envelope)
         #expect(String(decoding: bytes, as: UTF8.self).contains(#""occurredAt":"2026-11-25T10:00:00.123Z""#))
-        let decoded = try EventCoding.decoder().decode(EventEnvelope<ProposalRejected>.self, from: Data(bytes))
+        let decoded = try EventCoding.decoder().decode(EventEnvelope<ProposalWithdrawn>.self, from: Data(bytes))
         #expect(decoded.metadata.occurredAt == envelope.metadata.occurredAt)
         #expect(decoded.metadata.occurredAt.timeIntervalSince1970 == 1_795_600_800.123)
         // Upper-case ids from other producers are still read.
         let upper = #"{"id":"6F1C1A56-08A3-4A52-9D8F-6D3F10E1A001","type":"proposal.rejected","version":1,"occurredAt":"2026-11-25T10:00:00Z","source":"workflow","subject":"p","correlationId":"6F1C1A56-08A3-4A52-9D8F-6D3F10E1A001","causationId":null,"actor":{"sub":"a","role":"admin"},"traceparent":null,"data":{"proposalId":"6F1C1A56-08A3-4A52-9D8F-6D3F10E1A002","revision":1,"reasons":[]}}"#
-        let read = try EventCoding.decoder().decode(EventEnvelope<ProposalRejected>.self, from: Data(upper.utf8))
+        let read = try EventCoding.decoder().decode(EventEnvelope<ProposalWithdrawn>.self, from: Data(upper.utf8))
         #expect(read.metadata.id == UUID(uuidString: "6f1c1a56-08a3-4a52-9d8f-6d3f10e1a001"))
     }
 

@@ -89,6 +89,24 @@ struct AuthorizationMatrixTests {
             #expect(assigned.status == .created, "\(assigned.text)")
         }
         try await reviewCaseWithReviewer(submitted)
+        /// Then screens it eligible (the CA secretariat): the case is in technical assessment.
+        func technicalCase(_ id: String) async throws {
+            try await reviewCaseWithReviewer(id)
+            let screened = try await workflow.post("/v1/reviews/\(id)/screening", json: eligibleScreeningJSON, headers: secretariat)
+            #expect(screened.status == .ok, "\(screened.text)")
+        }
+        /// Then puts `rev-second` on it too and both assess: the case awaits the decision (two assessments by default).
+        func decisionCase(_ id: String) async throws {
+            try await technicalCase(id)
+            let second = try await workflow.post(
+                "/v1/reviews/\(id)/assignments", json: #"{"reviewer":"rev-second","name":"Second Reviewer","country":"DE"}"#, headers: secretariat)
+            #expect(second.status == .created, "\(second.text)")
+            for reviewer in ["rev-assigned", "rev-second"] {
+                let assessed = try await workflow.post(
+                    "/v1/reviews/\(id)/assessments", json: assessmentJSON, headers: try await TestTokens.header(role: "reviewer", sub: reviewer))
+                #expect(assessed.status == .created, "\(assessed.text)")
+            }
+        }
 
         for row in try Self.rows() {
             let changes = row.method != "GET"
@@ -103,6 +121,12 @@ struct AuthorizationMatrixTests {
                 }
                 path = path.replacingOccurrences(of: "{submitted}", with: id)
             }
+            // Workflow cases further along, always fresh: screened ({technical}), and assessed twice ({decision}).
+            for placeholder in ["{technical}", "{decision}"] where path.contains(placeholder) {
+                let id = try await submitProposal(intake)
+                if placeholder == "{technical}" { try await technicalCase(id) } else { try await decisionCase(id) }
+                path = path.replacingOccurrences(of: placeholder, with: id)
+            }
             if path.contains("{draft}") {
                 let id = changes
                     ? try await intake.post("/v1/proposals", json: completeProposal, headers: owner).json(FullProposalReply.self).id.lowercased
@@ -114,6 +138,9 @@ struct AuthorizationMatrixTests {
             case "createProposal": #"{"title":"A row of the matrix"}"#
             case "updateProposal": #"{"durationMonths":12}"#
             case "assignReviewer": reviewerJSON
+            case "screenProposal": eligibleScreeningJSON
+            case "submitAssessment", "amendAssessment": assessmentJSON
+            case "decideProposal": approvalJSON
             default: nil
             }
             let service = row.service == "intake" ? intake : workflow

@@ -41,8 +41,11 @@ struct ForgedEventsTests {
         """
         {"id":"\(UUID().lowercased)","type":"proposal.approved","version":1,"occurredAt":"2026-11-30T10:00:00.000Z","source":"\(source)",
          "subject":"\(id)","correlationId":"\(UUID().lowercased)","causationId":null,"actor":{"sub":"admin","role":"admin"},
-         "traceparent":null,"data":{"proposalId":"\(id)","reference":"CBRN-2026-0001","revision":\(revision),"region":"CA",
-         "leadCountry":"KZ","approvedBudget":"\(budget)"}}
+         "traceparent":null,"data":{"proposalId":"\(id)","caseId":"\(UUID().lowercased)","revision":\(revision),"round":1,
+         "proposal":{"reference":"CBRN-2026-0001","title":"Border monitoring","region":"CA","leadCountry":"KZ","participatingCountries":["UZ"],
+                     "requestedBudget":"1250000.00"},
+         "approvedBudget":"\(budget)","paymentSchedule":[{"tranche":"final","percent":100,"amount":"\(budget)"}],"weightedScore":"80.00",
+         "decision":{"decidedAt":"2026-11-30T10:00:00.000Z","decidedBy":{"sub":"admin","role":"admin"}}}}
         """
     }
 

@@ -118,7 +118,7 @@ struct IntakeTests {
             // Workflow asks for a revision.
             try await publishDirectly(
                 EventEnvelope(source: "workflow", subject: id.lowercased, actor: EventActor(sub: "sec-ca", role: "secretariat"),
-                              data: ProposalRevisionRequested(proposalId: id, revision: 1, reasons: ["Add a training plan"])),
+                              data: DecisionSamples.revisionRequested(id, revision: 1, reasons: ["Add a training plan"])),
                 to: workflow, exchange: exchange)
             #expect(try await eventually { try await status(intake, id) == "revision_requested" })
 
@@ -135,7 +135,7 @@ struct IntakeTests {
 
             try await publishDirectly(
                 EventEnvelope(source: "workflow", subject: id.lowercased, actor: EventActor(sub: "admin-1", role: "admin"),
-                              data: ProposalApproved(proposalId: id, reference: reference, revision: 2, region: "CA", leadCountry: "KZ", approvedBudget: Money(cents: 100_000_000))),
+                              data: DecisionSamples.approved(id, revision: 2, budget: Money(cents: 100_000_000), reference: reference)),
                 to: workflow, exchange: exchange)
             #expect(try await eventually { try await status(intake, id) == "approved" })
             let approved = try await intake.get("/v1/proposals/\(id)", headers: (try await Callers.kazakhFocalPoint)).json(FullProposalReply.self)
@@ -160,12 +160,12 @@ struct IntakeTests {
             let id = UUID(uuidString: try await submitProposal(intake))!
             let rejected = EventEnvelope(
                 source: "workflow", subject: id.lowercased, actor: EventActor(sub: "admin-1", role: "admin"),
-                data: ProposalRejected(proposalId: id, revision: 1, reasons: ["Out of scope"]))
+                data: DecisionSamples.rejected(id, revision: 1, reasons: ["Out of scope"]))
             for _ in 0..<3 { try await publishDirectly(rejected, to: workflow, exchange: exchange) }
             // A late approval of the same revision must not override the rejection.
             try await publishDirectly(
                 EventEnvelope(source: "workflow", subject: id.lowercased, actor: EventActor(sub: "admin-1", role: "admin"),
-                              data: ProposalApproved(proposalId: id, reference: "x", revision: 1, region: "CA", leadCountry: "KZ", approvedBudget: Money(cents: 1))),
+                              data: DecisionSamples.approved(id, revision: 1, budget: Money(cents: 100))),
                 to: workflow, exchange: exchange)
             #expect(try await eventually { try await status(intake, id) == "rejected" })
             try await Task.sleep(for: .milliseconds(500))

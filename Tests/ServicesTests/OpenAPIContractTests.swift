@@ -127,17 +127,54 @@ struct OpenAPIContractTests {
         try await intake.start()
         let id = try await submitProposal(intake)
         let secretariat = try await Callers.centralAsiaSecretariat
+        let focalPoint = try await Callers.kazakhFocalPoint
+        let camille = try await TestTokens.header(role: "reviewer", sub: "rev-fr")
+        let jonas = try await TestTokens.header(role: "reviewer", sub: "rev-de")
+        let admin = try await TestTokens.header(role: "admin", sub: "admin-1")
+        let reviewer2JSON = #"{"reviewer":"rev-de","name":"Jonas Weber","country":"DE"}"#
+        let rejectionJSON = #"{"outcome":"rejected","reasons":["Out of the call's scope"]}"#
         #expect(try await eventually { try await workflow.get("/v1/reviews/\(id)", headers: secretariat).status == .ok })
+        // In order, one case through a whole round: screening, reviewers, assessments, the decision.
         try await Self.check(workflow, spec: "Workflow", samples: try await Self.common() + [
             Sample(operation: "listReviewCases", method: "GET", path: "/v1/reviews?limit=1", json: nil, headers: secretariat),
             Sample(operation: "getReviewCase", method: "GET", path: "/v1/reviews/\(id)", json: nil, headers: secretariat),
+            Sample(operation: "getReviewRules", method: "GET", path: "/v1/review-rules", json: nil, headers: focalPoint),
             Sample(operation: "assignReviewer", method: "POST", path: "/v1/reviews/\(id)/assignments", json: reviewerJSON, headers: secretariat),
             Sample(operation: "assignReviewer", method: "POST", path: "/v1/reviews/\(id)/assignments", json: reviewerJSON, headers: secretariat),
+            // Still in screening: 409.
+            Sample(operation: "submitAssessment", method: "POST", path: "/v1/reviews/\(id)/assessments", json: assessmentJSON, headers: camille),
             Sample(operation: "unassignReviewer", method: "DELETE", path: "/v1/reviews/\(id)/assignments/rev-fr", json: nil, headers: secretariat),
+            // Screened, the same request replayed by its key, then screening again: 409.
+            Sample(
+                operation: "screenProposal", method: "POST", path: "/v1/reviews/\(id)/screening", json: eligibleScreeningJSON,
+                headers: secretariat + [("Idempotency-Key", "oas-screening")]),
+            Sample(
+                operation: "screenProposal", method: "POST", path: "/v1/reviews/\(id)/screening", json: eligibleScreeningJSON,
+                headers: secretariat + [("Idempotency-Key", "oas-screening")]),
+            Sample(operation: "screenProposal", method: "POST", path: "/v1/reviews/\(id)/screening", json: eligibleScreeningJSON, headers: secretariat),
+            Sample(operation: "assignReviewer", method: "POST", path: "/v1/reviews/\(id)/assignments", json: reviewerJSON, headers: secretariat),
+            Sample(operation: "assignReviewer", method: "POST", path: "/v1/reviews/\(id)/assignments", json: reviewer2JSON, headers: secretariat),
+            Sample(operation: "assignReviewer", method: "POST", path: "/v1/reviews/\(id)/assignments", json: #"{"reviewer":"rev-kz","name":"K","country":"KZ"}"#, headers: secretariat),
+            Sample(operation: "submitAssessment", method: "POST", path: "/v1/reviews/\(id)/assessments", json: assessmentJSON, headers: camille),
+            Sample(operation: "submitAssessment", method: "POST", path: "/v1/reviews/\(id)/assessments", json: assessmentJSON, headers: camille),
+            Sample(operation: "amendAssessment", method: "PUT", path: "/v1/reviews/\(id)/assessments/me", json: assessmentJSON, headers: camille),
+            Sample(operation: "getReviewCase", method: "GET", path: "/v1/reviews/\(id)", json: nil, headers: jonas),
+            // One assessment of the two the standard rules require: 409 naming the stage.
+            Sample(operation: "decideProposal", method: "POST", path: "/v1/reviews/\(id)/decision", json: approvalJSON, headers: admin),
+            Sample(operation: "submitAssessment", method: "POST", path: "/v1/reviews/\(id)/assessments", json: assessmentJSON, headers: jonas),
+            Sample(operation: "getReviewCase", method: "GET", path: "/v1/reviews/\(id)", json: nil, headers: jonas),
+            Sample(operation: "getReviewCase", method: "GET", path: "/v1/reviews/\(id)", json: nil, headers: focalPoint),
+            Sample(operation: "getRanking", method: "GET", path: "/v1/rankings?region=CA", json: nil, headers: secretariat),
+            Sample(operation: "listReviewCases", method: "GET", path: "/v1/reviews?sort=score&overdue=false&assigned=rev-fr", json: nil, headers: admin),
+            Sample(operation: "decideProposal", method: "POST", path: "/v1/reviews/\(id)/decision", json: approvalJSON, headers: admin),
+            Sample(operation: "getReviewHistory", method: "GET", path: "/v1/reviews/\(id)/history", json: nil, headers: secretariat),
+            Sample(operation: "getReviewHistory", method: "GET", path: "/v1/reviews/\(id)/history", json: nil, headers: focalPoint),
             // Error answers are documented too.
             Sample(operation: "getReviewCase", method: "GET", path: "/v1/reviews/\(UUID().lowercased)", json: nil, headers: secretariat),
-            Sample(operation: "assignReviewer", method: "POST", path: "/v1/reviews/\(id)/assignments", json: #"{"reviewer":"rev-kz","name":"K","country":"KZ"}"#, headers: secretariat),
             Sample(operation: "listReviewCases", method: "GET", path: "/v1/reviews?stage=done", json: nil, headers: secretariat),
+            Sample(operation: "getRanking", method: "GET", path: "/v1/rankings", json: nil, headers: camille),
+            Sample(operation: "decideProposal", method: "POST", path: "/v1/reviews/\(id)/decision", json: rejectionJSON, headers: admin),
+            Sample(operation: "amendAssessment", method: "PUT", path: "/v1/reviews/\(id)/assessments/me", json: assessmentJSON, headers: camille),
         ])
         #expect(try await intake.stop() == 0)
         #expect(try await workflow.stop() == 0)
@@ -193,3 +230,26 @@ struct OpenAPIContractTests {
 
 /// A reviewer from France: no conflict with the Central Asian fixtures.
 let reviewerJSON = #"{"reviewer":"rev-fr","name":"Camille Laurent","email":"camille.laurent@example.fr","country":"FR"}"#
+
+/// The standard checklist (ReviewRules.standard) answered, every item met.
+let eligibleScreeningJSON = #"""
+    {"answers":{"membership":true,"cross_border":true,"cbrn_relevance":{"met":true,"note":"Radiological security at the border"},
+     "budget_within_limits":true,"duration_within_limits":true,"complete":true},"outcome":"eligible"}
+    """#
+
+/// An assessment against the standard rubric (ReviewRules.standard): weighted total 77.00.
+let assessmentJSON = #"""
+    {"scores":{"relevance":{"score":80,"comment":"A national and regional priority"},
+     "feasibility":{"score":75,"comment":"A realistic work plan"},
+     "cross_border_impact":{"score":70,"comment":"Two crossings shared with Uzbekistan"},
+     "sustainability":{"score":80,"comment":"Customs keep the monitors"},
+     "value_for_money":{"score":80,"comment":"Costs in line with similar projects"}},
+     "recommendation":"fund","comment":"Fund as proposed.","noConflictOfInterest":true}
+    """#
+
+/// An approval of part of the 1 250 000.00 requested, with a schedule within the standard 40 % pre-financing cap.
+let approvalJSON = #"""
+    {"outcome":"approved","approvedBudget":"1000000.00",
+     "paymentSchedule":[{"tranche":"pre_financing","percent":40},{"tranche":"interim","percent":30},{"tranche":"final","percent":30}],
+     "reasons":["Strong cross-border impact"]}
+    """#

@@ -185,7 +185,7 @@ struct WorkflowTests {
     }
 
     @Test func aRevisionThatInvolvesAReviewersCountryDropsThemAndAWithdrawalClosesTheCase() async throws {
-        try await withServices { intake, workflow, spy, exchange in
+        try await withServices { intake, workflow, _ in
             let id = try await openCase(intake, workflow)
             let secretariat = try await Callers.centralAsiaSecretariat
             let focalPoint = try await Callers.kazakhFocalPoint
@@ -203,12 +203,13 @@ struct WorkflowTests {
             let listed = try await workflow.get("/v1/reviews", headers: focalPoint).json(CasePageReply.self)
             #expect(listed.items.allSatisfy { $0.assignments.isEmpty })
 
-            // Workflow asks for a revision (published here by the test); the new one brings in Tajikistan.
-            let proposalID = try #require(UUID(uuidString: id))
-            try await publishDirectly(
-                EventEnvelope(source: "workflow", subject: id, actor: EventActor(sub: "sec-ca", role: "secretariat"),
-                              data: ProposalRevisionRequested(proposalId: proposalID, revision: 1, reasons: ["Involve Tajikistan"])),
-                to: spy, exchange: exchange)
+            // Screened, assessed by both, and the programme manager asks for a revision that brings in Tajikistan.
+            let steps = ReviewSteps(workflow: workflow, id: id)
+            #expect(try await steps.screen().status == .ok)
+            #expect(try await steps.assess(as: "rev-tj", [70, 70, 70, 70, 70]).status == .created)
+            #expect(try await steps.assess(as: "rev-fr", [60, 60, 60, 60, 60]).status == .created)
+            let asked = try await steps.decide(#"{"outcome":"revision_requested","reasons":["Involve Tajikistan"]}"#)
+            #expect(asked.status == .ok, "\(asked.text)")
             let requested = try await eventually {
                 try await intake.get("/v1/proposals/\(id)", headers: focalPoint).json(FullProposalReply.self).status == "revision_requested"
             }

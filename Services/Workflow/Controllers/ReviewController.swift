@@ -65,9 +65,15 @@ struct ReviewController: Sendable {
         if query.after?.rank == nil, query.filters["sort"] == "score", query.after != nil {
             query.problem("cursor", "comes from a list in another order; start again without it")
         }
+        let assigned = query.filters["assigned"].map { $0 == "me" ? caller.sub : $0 }
+        if let assigned, !access.mayFilter(byReviewer: assigned) {
+            query.problem("assigned", "who reviews a case is not shown to a \(caller.role.rawValue); a reviewer may use assigned=me")
+        }
+        if query.filters["sort"] == "score", !access.maySortByScore {
+            query.problem("sort", "score is for those who see every assessment (secretariats, finance, admins); use newest or oldest")
+        }
         try query.validate()
         let now = Date()
-        let assigned = query.filters["assigned"].map { $0 == "me" ? caller.sub : $0 }
         let filter = ReviewCaseRepository.Filter(
             stage: query.filters["stage"], region: query.filters["region"], assignedTo: assigned,
             overdueAt: query.filters["overdue"] == "true" ? now : nil, notOverdueAt: query.filters["overdue"] == "false" ? now : nil,
@@ -96,6 +102,9 @@ struct ReviewController: Sendable {
         let access = ReviewAccess(caller: caller)
         var query = ListParameters(request, filters: ["region", "year"])
         query.limitLength(of: "region", to: 10)
+        for name in ["limit", "cursor"] where request.uri.queryParameters[Substring(name)] != nil {
+            query.problem(name, "is not a parameter of the ranking: it lists every case awaiting a decision (at most 1000)")
+        }
         let year = query.filters["year"].flatMap { Int($0) }
         if query.filters["year"] != nil, year.map({ (2000...2100).contains($0) }) != true {
             query.problem("year", "must be a year from 2000 to 2100")
@@ -154,7 +163,7 @@ struct ReviewController: Sendable {
         let body = try await JSONBody(request, context: context)
         let input = try AssessmentInput.parse(body)
         let rules = self.rules
-        return try await change(request, context, body: body, operation: "assess", authorize: { _, _ in }) { reviewCase, caller, now in
+        return try await change(request, context, body: body, operation: "assess", authorize: { _ = try $0.checkCanAssess($1) }) { reviewCase, caller, now in
             (try reviewCase.assess(input, rules: rules, by: caller, at: now), .created)
         }
     }

@@ -14,12 +14,12 @@ extension ReviewError: ProblemConvertible {
             return .invalidState(
                 stage.rawValue, allowed: allowed,
                 detail: "A case in \(stage.rawValue) can't \(action.rawValue); \(allowed.isEmpty ? "nothing more happens to it" : "it allows \(allowed.joined(separator: ", "))").")
-        case .notEnoughAssessments(let submitted, let required):
+        case .notEnoughAssessments(let submitted, let required, let stage):
             var problem = HTTPProblem(
                 .conflict, type: "not-enough-assessments", title: "Not enough assessments",
                 detail: "The decision needs \(required) submitted assessments of the round; it has \(submitted).")
-            problem.problem.state = ReviewStage.technical.rawValue
-            problem.problem.allowedActions = ReviewStage.technical.allowedActions.map(\.rawValue)
+            problem.problem.state = stage.rawValue
+            problem.problem.allowedActions = stage.allowedActions.map(\.rawValue)
             return problem
         case .conflictOfInterest(let country, let involved, let atAssessment):
             let detail = "conflict of interest: \(country) takes part in this proposal (\(involved.joined(separator: ", ")))"

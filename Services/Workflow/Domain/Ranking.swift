@@ -3,7 +3,7 @@ import Foundation
 
 /// The cases awaiting a decision in order of merit, so a programme manager sees which fit the
 /// region's envelope: highest mean weighted score first, compared exactly (as fractions, never
-/// rounded), then the higher mean plain average, then the case that reached the decision first.
+/// rounded), then the higher plain mean of every criterion score, then the case that reached the decision first.
 struct Ranking: Sendable {
     struct Entry: Codable, Sendable, Equatable {
         var rank: Int
@@ -32,9 +32,10 @@ struct Ranking: Sendable {
             let left = x.weightedSum * max(y.assessments, 1)
             let right = y.weightedSum * max(x.assessments, 1)
             if left != right { return left > right }
-            let averageLeft = a.currentRound.assessments.reduce(0) { $0 + $1.averageScore.hundredths } * max(y.assessments, 1)
-            let averageRight = b.currentRound.assessments.reduce(0) { $0 + $1.averageScore.hundredths } * max(x.assessments, 1)
-            if averageLeft != averageRight { return averageLeft > averageRight }
+            // The plain mean over every criterion score of the round, exactly: Σ scores / number of scores.
+            let (sumA, countA) = Self.plain(a.currentRound)
+            let (sumB, countB) = Self.plain(b.currentRound)
+            if sumA * max(countB, 1) != sumB * max(countA, 1) { return sumA * max(countB, 1) > sumB * max(countA, 1) }
             if a.stageEnteredAt != b.stageEnteredAt { return a.stageEnteredAt < b.stageEnteredAt }
             return a.reference < b.reference
         }
@@ -51,5 +52,11 @@ struct Ranking: Sendable {
                 awaitingDecisionSince: reviewCase.stageEnteredAt))
         }
         self.entries = entries
+    }
+
+    private static func plain(_ round: ReviewRound) -> (sum: Int, count: Int) {
+        round.assessments.reduce((0, 0)) { total, assessment in
+            (total.0 + assessment.scores.reduce(0) { $0 + $1.score }, total.1 + assessment.scores.count)
+        }
     }
 }

@@ -43,6 +43,15 @@ struct ReviewAccess: Sendable {
     /// Secretariats (their region), finance and admins see the ranking; reviewers and focal points don't.
     var canRank: Bool { caller.role == .secretariat || caller.role == .finance || caller.role == .admin }
 
+    /// Who reviews a case is not for applicants, nor for other reviewers: only those who see
+    /// every assignment filter by reviewer; a reviewer may filter by themselves.
+    func mayFilter(byReviewer reviewer: String) -> Bool {
+        seesEverything || (caller.role == .reviewer && reviewer == caller.sub)
+    }
+
+    /// Sorting by score would order a list by scores the caller is not shown.
+    var maySortByScore: Bool { seesEverything }
+
     /// Sees every assessment and every name.
     private var seesEverything: Bool { caller.role == .secretariat || caller.role == .finance || caller.role == .admin }
 

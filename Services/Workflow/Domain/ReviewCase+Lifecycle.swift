@@ -4,9 +4,10 @@ import Foundation
 /// Every transition and invariant of a review case: pure, synchronous, and the only place
 /// they live. Controllers and event handlers load and lock, call one of these, and save.
 ///
-/// Each method checks in the same order: may the caller see the case (else 404), is the act
-/// theirs (403), does the stage allow it (409 naming the stage and what it allows), and only
-/// then what was sent (422 naming every problem).
+/// Each method checks, once the request itself is well-formed, in the same order: may the
+/// caller see the case (else 404), is the act theirs (403), does the stage allow it (409
+/// naming the stage and what it allows), and only then what was sent against the call's
+/// rules (422 naming every problem).
 extension ReviewCase {
     // MARK: Intake's events
 
@@ -130,8 +131,8 @@ extension ReviewCase {
     /// The region's secretariat assigns a reviewer; nothing changes when they already are.
     mutating func assign(_ assignment: Assignment, by caller: Caller, at time: Date) throws(ReviewError) -> ReviewChange {
         try ReviewAccess(caller: caller).checkCanAssign(self)
-        if isAssigned(assignment.reviewer) { return .none }
         try require(.assign)
+        if isAssigned(assignment.reviewer) { return .none }
         guard !involvedCountries.contains(assignment.country) else {
             throw .conflictOfInterest(country: assignment.country, involved: involvedCountries.sorted(), atAssessment: false)
         }
@@ -149,8 +150,8 @@ extension ReviewCase {
     /// The region's secretariat takes a reviewer off the case, unless their assessment of the round stands.
     mutating func unassign(_ reviewer: String, by caller: Caller, at time: Date) throws(ReviewError) -> ReviewChange {
         try ReviewAccess(caller: caller).checkCanAssign(self)
-        guard let assignment = assignments.first(where: { $0.reviewer == reviewer }) else { throw .notAssigned(reviewer) }
         try require(.unassign)
+        guard let assignment = assignments.first(where: { $0.reviewer == reviewer }) else { throw .notAssigned(reviewer) }
         guard currentRound.assessment(by: reviewer) == nil else { throw .assessmentStands(reviewer: reviewer, round: currentRound.number) }
         assignments.removeAll { $0.reviewer == reviewer }
         updatedAt = time
@@ -223,10 +224,15 @@ extension ReviewCase {
         case .rejected: .reject
         case .revisionRequested: .requestRevision
         }
-        if stage == .technical { throw .notEnoughAssessments(submitted: currentRound.assessments.count, required: rules.minimumAssessments) }
-        try require(action)
-        guard currentRound.assessments.count >= rules.minimumAssessments else {
+        // A case still in technical with enough assessments (the required number was lowered
+        // since) is ready: it is decided as if it were at the decision.
+        let ready = currentRound.assessments.count >= rules.minimumAssessments
+        if stage == .technical && !ready {
             throw .notEnoughAssessments(submitted: currentRound.assessments.count, required: rules.minimumAssessments)
+        }
+        guard stage.allows(action) || (stage == .technical && ReviewStage.decision.allows(action)) else { throw .invalidState(stage, action) }
+        guard currentRound.assessments.count >= rules.minimumAssessments else {
+            throw .notEnoughAssessments(submitted: currentRound.assessments.count, required: rules.minimumAssessments, stage: stage)
         }
         let schedule = try Self.schedule(input, requested: requestedBudget, rules: rules)
         let record = DecisionRecord(decidedAt: time, decidedBy: caller.actor)
@@ -272,7 +278,10 @@ extension ReviewCase {
         reminders.append(Reminder(round: currentRound.number, stage: stage, at: now))
         let waitingFor: [String] = switch stage {
         case .screening: ["secretariat"]
-        case .technical: assignments.map(\.reviewer).filter { currentRound.assessment(by: $0) == nil }.sorted()
+        case .technical:
+            // The reviewers who have not assessed; and the secretariat when they can't make up the number.
+            Self.waiting(assignments.map(\.reviewer).filter { currentRound.assessment(by: $0) == nil }.sorted(),
+                         needed: rules.minimumAssessments - currentRound.assessments.count)
         default: ["admin"]
         }
         return ReviewChange(
@@ -283,6 +292,10 @@ extension ReviewCase {
     }
 
     // MARK: Helpers
+
+    private static func waiting(_ reviewers: [String], needed: Int) -> [String] {
+        reviewers.count < needed ? reviewers + ["secretariat"] : reviewers
+    }
 
     /// What decision events say about the proposal.
     var decided: DecidedProposal {
@@ -410,6 +423,11 @@ extension ReviewCase {
             let (product, overflow) = budget.cents.multipliedReportingOverflow(by: Int64(share.percent))
             guard !overflow else { throw .invalid([FieldProblem(field: "approvedBudget", problem: "is beyond the amounts this system counts")]) }
             let amount = index == shares.count - 1 ? budget.cents - paid : product / 100
+            guard amount > 0 else {
+                throw .invalid([FieldProblem(
+                    field: "paymentSchedule.\(index).percent",
+                    problem: "comes to 0.00 of \(budget): every tranche must pay something; use fewer tranches or larger shares")])
+            }
             paid += amount
             tranches.append(PaymentTranche(tranche: share.tranche, percent: share.percent, amount: Money(cents: amount)))
         }

@@ -9,8 +9,9 @@ enum ReviewError: Error, Equatable, CustomStringConvertible {
     case forbidden(String)
     /// The stage does not allow the action; the stage's allowed actions are named.
     case invalidState(ReviewStage, ReviewAction)
-    /// A decision before the round has the assessments the rules require.
-    case notEnoughAssessments(submitted: Int, required: Int)
+    /// A decision before the round has the assessments the rules require (`stage` is where the
+    /// case is: `technical`, or `decision` when the required number was raised since it got there).
+    case notEnoughAssessments(submitted: Int, required: Int, stage: ReviewStage = .technical)
     /// A reviewer from a country taking part in the proposal (`atAssessment`: found when assessing).
     case conflictOfInterest(country: String, involved: [String], atAssessment: Bool)
     /// The reviewer is not assigned to the case.
@@ -32,7 +33,7 @@ enum ReviewError: Error, Equatable, CustomStringConvertible {
         case .forbidden(let detail): detail
         case .invalidState(let stage, let action):
             "a case in \(stage.rawValue) can't \(action.rawValue); it allows \(stage.allowedActions.map(\.rawValue).joined(separator: ", ").ifEmpty("nothing more"))"
-        case .notEnoughAssessments(let submitted, let required):
+        case .notEnoughAssessments(let submitted, let required, _):
             "the decision needs \(required) submitted assessments of the round; it has \(submitted)"
         case .conflictOfInterest(let country, let involved, _):
             "conflict of interest: \(country) takes part in this proposal (\(involved.joined(separator: ", ")))"

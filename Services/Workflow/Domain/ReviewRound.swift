@@ -108,6 +108,11 @@ struct Scores: Codable, Sendable, Equatable {
         weightedSum = assessments.reduce(0) { $0 + $1.weightedTotal.hundredths }
     }
 
+    /// Equal as the API shows them (`weightedSum` is not sent, so a decoded copy rebuilds it from the rounded mean).
+    static func == (lhs: Scores, rhs: Scores) -> Bool {
+        lhs.assessments == rhs.assessments && lhs.averageScore == rhs.averageScore && lhs.weightedScore == rhs.weightedScore
+    }
+
     private enum CodingKeys: String, CodingKey { case assessments, averageScore, weightedScore }
 
     init(from decoder: any Decoder) throws {

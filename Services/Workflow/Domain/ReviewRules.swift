@@ -81,9 +81,11 @@ struct ReviewRules: Sendable, Equatable {
     /// Parses `key=weight,key=weight` (the rubric's configuration); nil when it is not that shape.
     static func criteria(parsing text: String) -> [Criterion]? {
         var result: [Criterion] = []
-        for part in text.split(separator: ",") {
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let pair = part.split(separator: "=", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pair.count == 2, Self.isKey(pair[0]), let weight = Int(pair[1]) else { return nil }
+            guard pair.count == 2, Self.isKey(pair[0]), !pair[1].isEmpty, pair[1].count <= 3, pair[1].allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let weight = Int(pair[1])
+            else { return nil }
             result.append(Criterion(key: pair[0], label: label(pair[0]), weight: weight))
         }
         return result
@@ -92,7 +94,7 @@ struct ReviewRules: Sendable, Equatable {
     /// Parses `key,key,…` (the checklist's configuration); nil when a key is not snake_case.
     static func checklist(parsing text: String) -> [ChecklistItem]? {
         var result: [ChecklistItem] = []
-        for part in text.split(separator: ",") {
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let key = part.trimmingCharacters(in: .whitespaces)
             guard isKey(key) else { return nil }
             result.append(ChecklistItem(key: key, label: label(key)))

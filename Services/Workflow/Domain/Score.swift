@@ -22,7 +22,8 @@ struct Score: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[1].count == 2, let whole = Int(parts[0]), let part = Int(parts[1]), whole >= 0 else {
+        let digitsOnly = parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard digitsOnly, parts.count == 2, parts[1].count == 2, parts[0].count <= 6, let whole = Int(parts[0]), let part = Int(parts[1]) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a score is written like \"73.50\""))
         }
         hundredths = whole * 100 + part

@@ -11,16 +11,17 @@ import Storage
 /// replica holds), let the domain decide (it knows which reminders were raised), save.
 struct OverdueReminders: Service {
     let database: Database
-    let relay: OutboxRelay
+    /// Wakes the outbox relay once reminders are committed.
+    let wake: @Sendable () -> Void
     let rules: ReviewRules
     let interval: Duration
     let system: EventActor
     let logger: Logger
     let store: ReviewCaseStore
 
-    init(database: Database, relay: OutboxRelay, rules: ReviewRules, interval: Duration, system: EventActor, logger: Logger) {
+    init(database: Database, wake: @escaping @Sendable () -> Void, rules: ReviewRules, interval: Duration, system: EventActor, logger: Logger) {
         self.database = database
-        self.relay = relay
+        self.wake = wake
         self.rules = rules
         self.interval = interval
         self.system = system
@@ -62,7 +63,7 @@ struct OverdueReminders: Service {
                 logger.info("review overdue", metadata: ["proposal.id": "\(proposalID.lowercased)"])
             }
         }
-        if raised > 0 { relay.wake() }
+        if raised > 0 { wake() }
         return raised
     }
 }
