@@ -40,9 +40,10 @@ struct EventEnvelopeTests {
         #expect(decoded.metadata.occurredAt == envelope.metadata.occurredAt)
         #expect(decoded.metadata.occurredAt.timeIntervalSince1970 == 1_795_600_800.123)
         // Upper-case ids from other producers are still read.
-        let upper = #"{"id":"6F1C1A56-08A3-4A52-9D8F-6D3F10E1A001","type":"proposal.rejected","version":1,"occurredAt":"2026-11-25T10:00:00Z","source":"workflow","subject":"p","correlationId":"6F1C1A56-08A3-4A52-9D8F-6D3F10E1A001","causationId":null,"actor":{"sub":"a","role":"admin"},"traceparent":null,"data":{"proposalId":"6F1C1A56-08A3-4A52-9D8F-6D3F10E1A002","revision":1,"reasons":[]}}"#
+        let upper = #"{"id":"6F1C1A56-08A3-4A52-9D8F-6D3F10E1A001","type":"proposal.withdrawn","version":1,"occurredAt":"2026-11-25T10:00:00Z","source":"intake","subject":"p","correlationId":"6F1C1A56-08A3-4A52-9D8F-6D3F10E1A001","causationId":null,"actor":{"sub":"a","role":"focal_point"},"traceparent":null,"data":{"proposalId":"6F1C1A56-08A3-4A52-9D8F-6D3F10E1A002","revision":1,"region":"CA","leadCountry":"KZ"}}"#
         let read = try EventCoding.decoder().decode(EventEnvelope<ProposalWithdrawn>.self, from: Data(upper.utf8))
         #expect(read.metadata.id == UUID(uuidString: "6f1c1a56-08a3-4a52-9d8f-6d3f10e1a001"))
+        #expect(read.data.proposalId == UUID(uuidString: "6f1c1a56-08a3-4a52-9d8f-6d3f10e1a002"))
     }
 
     @Test func everyEventTypeHasOneOwner() {

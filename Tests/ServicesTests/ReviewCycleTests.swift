@@ -139,10 +139,10 @@ struct ReviewCycleTests {
                 "/v1/reviews/\(id)/assessments", json: ReviewSteps.assessment([80, 70, 90, 60, 50]).replacingOccurrences(of: "true}", with: "false}"),
                 headers: try await ReviewSteps.reviewer("rev-fr"))
             #expect(undeclared.status.code == 422 && undeclared.text.contains("noConflictOfInterest"), "\(undeclared.text)")
-            // 80·30 + 70·20 + 90·20 + 60·15 + 50·15 = 7 350 hundredths.
+            // 80·30 + 70·20 + 90·20 + 60·15 + 50·15 = 7 250 hundredths.
             let first = try await steps.assess(as: "rev-fr", [80, 70, 90, 60, 50])
             #expect(first.status == .created, "\(first.text)")
-            #expect(try first.json(RoundsCaseReply.self).rounds[0].assessments.map(\.weightedTotal) == ["73.50"])
+            #expect(try first.json(RoundsCaseReply.self).rounds[0].assessments.map(\.weightedTotal) == ["72.50"])
             let twice = try await steps.assess(as: "rev-fr", [10, 10, 10, 10, 10])
             #expect(twice.status == .conflict && twice.text.contains("one assessment per reviewer per round"), "\(twice.text)")
 
@@ -160,15 +160,16 @@ struct ReviewCycleTests {
             #expect(second.status == .created)
             let afterBoth = try await steps.read(as: try await ReviewSteps.reviewer("rev-de"))
             #expect(afterBoth.stage == "decision")
-            // Now the other assessment shows, without its reviewer's name.
+            // Now the other assessment shows, without its reviewer's name. Means of 72.50 and 78.00,
+            // and of the plain averages 70.00 and 76.00.
             #expect(afterBoth.rounds[0].assessments.count == 2)
             #expect(!afterBoth.rounds[0].assessments.contains { $0.reviewer == "rev-fr" || $0.reviewerName.contains("rev-fr") || $0.reviewerCountry == "FR" })
-            #expect(afterBoth.scores == .init(assessments: 2, averageScore: "73.00", weightedScore: "75.75"))
+            #expect(afterBoth.scores == .init(assessments: 2, averageScore: "73.00", weightedScore: "75.25"))
 
             // The ranking shows the case with its exact score; reviewers don't see rankings.
             let ranking = try await workflow.get("/v1/rankings?region=CA", headers: try await ReviewSteps.programmeManager).json(RankingReply.self)
             #expect(ranking.items.map(\.proposalId.lowercased) == [id])
-            #expect(ranking.items.first?.scores.weightedScore == "75.75" && ranking.items.first?.cumulativeRequested == "1250000.00")
+            #expect(ranking.items.first?.scores.weightedScore == "75.25" && ranking.items.first?.cumulativeRequested == "1250000.00")
             #expect(try await workflow.get("/v1/rankings", headers: try await ReviewSteps.reviewer("rev-de")).status == .forbidden)
 
             // The decision's rules, each named.
@@ -232,7 +233,7 @@ struct ReviewCycleTests {
             #expect(approval.data.approvedBudget == Money("1000000.01"))
             #expect(approval.data.paymentSchedule.map(\.amount) == [Money("300000.00"), Money("300000.00"), Money("400000.01")])
             #expect(approval.data.paymentSchedule.map(\.tranche) == [.preFinancing, .interim, .final])
-            #expect(approval.data.weightedScore == "75.75" && approval.data.decision.decidedBy.sub == "pm-1")
+            #expect(approval.data.weightedScore == "75.25" && approval.data.decision.decidedBy.sub == "pm-1")
         }
         #expect(try await intake.stop() == 0, "\(intake.tail())")
         #expect(try await workflow.stop() == 0, "\(workflow.tail())")
