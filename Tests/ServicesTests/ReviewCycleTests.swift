@@ -207,14 +207,7 @@ struct ReviewCycleTests {
     }
 
     @Test func approvalPublishesWhatFundingNeeds() async throws {
-        let isolation = TestEnvironment.uniqueName("wf")
-        let intake = try ServiceProcess("coe-intake", isolation: isolation)
-        let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
-        let spy = try eventSpy(isolation: isolation, pattern: "proposal.approved")
-        try await withRunning(spy) {
-            #expect(await eventually { spy.isConnected })
-            try await workflow.start()
-            try await intake.start()
+        try await WorkflowTests().withServices(spying: "proposal.approved") { intake, workflow, spy, _ in
             let id = try await WorkflowTests().openCase(intake, workflow)
             let steps = ReviewSteps(workflow: workflow, id: id)
             try await steps.toDecision([80, 70, 90, 60, 50], [90, 80, 70, 80, 60])
@@ -235,8 +228,6 @@ struct ReviewCycleTests {
             #expect(approval.data.paymentSchedule.map(\.tranche) == [.preFinancing, .interim, .final])
             #expect(approval.data.weightedScore == "75.25" && approval.data.decision.decidedBy.sub == "pm-1")
         }
-        #expect(try await intake.stop() == 0, "\(intake.tail())")
-        #expect(try await workflow.stop() == 0, "\(workflow.tail())")
     }
 
     @Test func ineligibleAtScreeningAndRejectedAtTheDecisionBothReachIntake() async throws {

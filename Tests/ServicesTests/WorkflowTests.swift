@@ -39,12 +39,12 @@ struct WorkflowTests {
         try await withServices { intake, workflow, spy, _ in try await body(intake, workflow, spy) }
     }
 
-    /// The same, also passing the isolation's events exchange (the spy can publish to it).
-    func withServices(_ body: (ServiceProcess, ServiceProcess, AMQPConnection, String) async throws -> Void) async throws {
+    /// The same, also passing the isolation's events exchange (the spy can publish to it); the spy binds `pattern`.
+    func withServices(spying pattern: String = "review.*", _ body: (ServiceProcess, ServiceProcess, AMQPConnection, String) async throws -> Void) async throws {
         let isolation = TestEnvironment.uniqueName("wf")
         let intake = try ServiceProcess("coe-intake", isolation: isolation)
         let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
-        let spy = try eventSpy(isolation: isolation, pattern: "review.*")
+        let spy = try eventSpy(isolation: isolation, pattern: pattern)
         try await withRunning(spy) {
             #expect(await eventually { spy.isConnected })
             try await workflow.start()

@@ -81,10 +81,7 @@ extension ReviewCase {
     mutating func screen(_ input: ScreeningInput, rules: ReviewRules, by caller: Caller, at time: Date) throws(ReviewError) -> ReviewChange {
         try ReviewAccess(caller: caller).checkCanScreen(self)
         try require(.screen)
-        var problems: [FieldProblem] = []
-        for key in input.answers.keys.sorted() where !rules.checklist.contains(where: { $0.key == key }) {
-            problems.append(FieldProblem(field: "answers.\(key)", problem: "is not an item of the checklist (\(rules.checklist.map(\.key).joined(separator: ", ")))"))
-        }
+        var problems = Self.unknown(input.answers.keys, known: rules.checklist.map(\.key), field: "answers", "is not an item of the checklist")
         var answers: [Screening.Answer] = []
         for item in rules.checklist {
             guard let answer = input.answers[item.key] else {
@@ -293,6 +290,13 @@ extension ReviewCase {
 
     // MARK: Helpers
 
+    /// A problem for each key sent that the rules don't have, naming the ones they do.
+    private static func unknown(_ keys: some Collection<String>, known: [String], field: String, _ problem: String) -> [FieldProblem] {
+        keys.sorted().filter { !known.contains($0) }.map {
+            FieldProblem(field: "\(field).\($0)", problem: "\(problem) (\(known.joined(separator: ", ")))")
+        }
+    }
+
     private static func waiting(_ reviewers: [String], needed: Int) -> [String] {
         reviewers.count < needed ? reviewers + ["secretariat"] : reviewers
     }
@@ -340,10 +344,7 @@ extension ReviewCase {
 
     /// The marks checked against the rubric, in the rubric's order; every problem at once.
     static func scores(_ input: AssessmentInput, rules: ReviewRules) throws(ReviewError) -> [Assessment.CriterionScore] {
-        var problems: [FieldProblem] = []
-        for key in input.marks.keys.sorted() where !rules.criteria.contains(where: { $0.key == key }) {
-            problems.append(FieldProblem(field: "scores.\(key)", problem: "is not a criterion of the rubric (\(rules.criteria.map(\.key).joined(separator: ", ")))"))
-        }
+        var problems = Self.unknown(input.marks.keys, known: rules.criteria.map(\.key), field: "scores", "is not a criterion of the rubric")
         var scores: [Assessment.CriterionScore] = []
         for criterion in rules.criteria {
             guard let mark = input.marks[criterion.key] else {
