@@ -54,7 +54,7 @@ struct WorkflowService: ServiceDefinition {
     }
 
     static func handlers(_ dependencies: ServiceDependencies, settings: Settings) -> [EventHandler] {
-        ProposalHandlers(rules: settings.rules, logger: dependencies.logger).handlers
+        ProposalHandlers(rules: settings.rules, system: dependencies.systemActor, logger: dependencies.logger).handlers
     }
 
     static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) {

@@ -12,7 +12,7 @@ public enum ServiceName: String, Sendable, Codable, CaseIterable {
 /// enforced three times: provisioning gives each service's broker user topic permissions for
 /// its own routing keys only (`deploy/production/event-catalogue.tsv`, checked against this
 /// list by the tests), publishers stamp the AMQP `user_id` that RabbitMQ validates, and
-/// consumers park an event whose sender is not the owner of its type (``EventSender``).
+/// consumers park an event whose sender is not the owner of its type (``SenderPolicy``).
 public enum EventType: String, Sendable, Codable, CaseIterable {
     case proposalSubmitted = "proposal.submitted"
     case proposalWithdrawn = "proposal.withdrawn"

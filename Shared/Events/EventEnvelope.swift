@@ -126,7 +126,10 @@ extension EventEnvelope where Payload: EventPayload {
 /// The one JSON configuration of events: camelCase keys, ISO 8601 dates, sorted keys.
 public enum EventCoding {
     /// ISO 8601 in UTC with milliseconds (`2026-11-25T10:00:00.123Z`), so order and latency can be read from events.
-    public static func encoder() -> JSONEncoder {
+    /// The one encoder of events (shared: built once, not per message).
+    public static func encoder() -> JSONEncoder { sharedEncoder }
+
+    private static let sharedEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -139,26 +142,29 @@ public enum EventCoding {
             try container.encode("\(whole.dropLast()).\(String(repeating: "0", count: 3 - String(millis).count))\(millis)Z")
         }
         return encoder
-    }
+    }()
 
     /// A date cut to whole milliseconds, the precision events carry.
     public static func milliseconds(_ date: Date) -> Date {
         Date(timeIntervalSince1970: Double(Int64((date.timeIntervalSince1970 * 1000).rounded(.down))) / 1000)
     }
 
-    public static func decoder() -> JSONDecoder {
+    /// The one decoder of events (shared: built once, not per message).
+    public static func decoder() -> JSONDecoder { sharedDecoder }
+
+    private static let sharedDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            // Rounded to the millisecond the way milliseconds(_:) does, so a decoded date equals the one encoded.
+            // Rounded to the nearest millisecond, as the encoder rounds, so a decoded date equals the one encoded.
             if let date = (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601)) {
                 return Date(timeIntervalSince1970: Double(Int64((date.timeIntervalSince1970 * 1000).rounded())) / 1000)
             }
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an ISO 8601 date-time")
         }
         return decoder
-    }
+    }()
 
     /// Encodes an envelope to the bytes that go on the wire and into the outbox.
     public static func encode<Payload>(_ envelope: EventEnvelope<Payload>) throws -> [UInt8] {

@@ -202,7 +202,6 @@ public final class EventConsumer: Service, Sendable {
     /// Returns false when the inbox already had it (a redelivery).
     private func handleOnce(_ delivery: AMQPDelivery, metadata: EventMetadata, handler: EventHandler, logger: Logger) async throws -> Bool {
         let consumer = self.consumer
-        let source = topology.service
         return try await database.withTransaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """
@@ -213,7 +212,7 @@ public final class EventConsumer: Service, Sendable {
             var inserted = false
             for try await _ in rows { inserted = true }
             guard inserted else { return false }
-            try await handler.body(delivery.body, EventContext(connection: connection, metadata: metadata, logger: logger, source: source))
+            try await handler.body(delivery.body, EventContext(connection: connection, metadata: metadata, logger: logger))
             return true
         }
     }
@@ -221,7 +220,7 @@ public final class EventConsumer: Service, Sendable {
     // MARK: Failures
 
     private func retryOrPark(_ delivery: AMQPDelivery, sender: String?, metadata: EventMetadata, error: any Error, logger: Logger) async {
-        let attempts = Int(delivery.properties.headers[FailureHeader.attempts]?.intValue ?? 0) + 1
+        let attempts = previousAttempts(delivery) + 1
         let reason = String(reflecting: error)
         guard attempts <= topology.retryDelays.count else {
             await park(delivery, sender: sender, type: metadata.type, reason: reason, attempts: attempts)
@@ -235,8 +234,16 @@ public final class EventConsumer: Service, Sendable {
         await move(delivery, sender: sender, to: queue, headers: failureHeaders(delivery, reason: reason, attempts: attempts))
     }
 
+    /// How often the handler failed before: the count the service's own retries carry, never
+    /// believed from anyone else and clamped to the retries there are (a forged
+    /// `x-coe-attempts: 9223372036854775807` must not overflow into a crash on every redelivery).
+    private func previousAttempts(_ delivery: AMQPDelivery) -> Int {
+        guard delivery.properties.userID == ownUser, let counted = delivery.properties.headers[FailureHeader.attempts]?.intValue else { return 0 }
+        return Int(min(max(counted, 0), Int64(topology.retryDelays.count)))
+    }
+
     private func park(_ delivery: AMQPDelivery, sender: String?, type: String, reason: String, attempts: Int? = nil) async {
-        let attempts = attempts ?? Int(delivery.properties.headers[FailureHeader.attempts]?.intValue ?? 0) + 1
+        let attempts = attempts ?? previousAttempts(delivery) + 1
         logger.error(
             "message parked in the dead-letter queue",
             metadata: ["error": "\(reason)", "attempts": "\(attempts)", "amqp.queue": "\(topology.deadLetterQueue)", "event.type": "\(type)"])

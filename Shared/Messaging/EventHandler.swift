@@ -10,16 +10,7 @@ public struct EventContext: Sendable {
     public let connection: PostgresConnection
     public let metadata: EventMetadata
     public let logger: Logger
-    /// The service name, used as the source of follow-up events.
-    public let source: String
-
-    /// Appends a follow-up event to the outbox in the same transaction, caused by the incoming one.
-    public func emit<Payload: EventPayload>(_ payload: Payload, subject: String, actor: EventActor? = nil) async throws {
-        let envelope = EventEnvelope(
-            source: source, subject: subject, actor: actor ?? metadata.actor, correlationId: metadata.correlationId,
-            causationId: metadata.id, traceparent: metadata.traceparent, data: payload)
-        try await Outbox.append(envelope, on: connection, logger: logger)
-    }
+    // Follow-up events go through `Outbox.append(_:source:subject:cause: .event(metadata), …)`.
 }
 
 /// Handles one event type and version, inside the consumer's transaction.

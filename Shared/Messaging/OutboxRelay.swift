@@ -98,8 +98,14 @@ public final class OutboxRelay: Service, Sendable {
             do {
                 try await drain()
                 if ContinuousClock.now - lastCleanup >= configuration.cleanupInterval {
-                    try await cleanUp()
+                    // Once per interval, failed or not: a cleanup that can't finish (a statement
+                    // timeout on a large table) must not hold up publishing after every drain.
                     lastCleanup = .now
+                    do {
+                        try await cleanUp()
+                    } catch {
+                        logger.warning("outbox cleanup failed; trying again next interval", metadata: ["error": "\(String(reflecting: DatabaseFailure.underlying(error)))"])
+                    }
                 }
                 failures = 0
                 await doorbell.wait(upTo: configuration.pollInterval)

@@ -35,6 +35,11 @@ public struct Idempotency: Sendable {
             self.headers = headers
         }
 
+        /// `value` as JSON, written as every answer is (``ResponseJSON``).
+        public init(status: HTTPResponse.Status, encoding value: some Encodable, headers: [String: String] = [:]) throws {
+            self.init(status: status, body: String(decoding: try ResponseJSON.encoder.encode(value), as: UTF8.self), headers: headers)
+        }
+
         public var response: Response {
             var fields = HTTPFields()
             fields[.contentType] = "application/json"
@@ -56,8 +61,11 @@ public struct Idempotency: Sendable {
     /// The request's key, if it has one (422 when it is malformed), for `operation` on `resource`.
     public static func request(_ request: Hummingbird.Request, caller: Caller, operation: String, body: some Collection<UInt8>) throws -> Request? {
         guard let key = request.headers[header] else { return nil }
-        guard (1...200).contains(key.count), !key.utf8.contains(0) else {
-            throw HTTPProblem.validation([FieldProblem(field: "Idempotency-Key", problem: "must be 1 to 200 characters long, without NUL")])
+        // Counted in bytes of visible ASCII: a "character" may carry any number of combining
+        // marks, and the key is part of a primary key PostgreSQL bounds in bytes.
+        guard (1...200).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw HTTPProblem.validation([FieldProblem(
+                field: "Idempotency-Key", problem: "must be 1 to 200 visible ASCII characters (a UUID is a good key)")])
         }
         let identity = [caller.sub, caller.role.rawValue, caller.country ?? "", caller.region ?? ""].joined(separator: "\u{1F}")
         let hash = SHA256.hash(data: Array(body)).map { String(format: "%02x", $0) }.joined()
@@ -88,6 +96,16 @@ public struct Idempotency: Sendable {
                 body: try cells["body"].decode(String.self, context: .default), headers: headers)
         }
         return nil
+    }
+
+    /// A keyed write answered once, in the caller's transaction (after authorization): the
+    /// stored answer when the key was seen, otherwise `produce`'s, recorded. Without a key, just `produce`.
+    public func answer(for request: Request?, on connection: PostgresConnection, _ produce: () async throws -> Answer) async throws -> Answer {
+        guard let request else { return try await produce() }
+        if let stored = try await replay(for: request, on: connection) { return stored }
+        let answer = try await produce()
+        try await record(answer, for: request, on: connection)
+        return answer
     }
 
     /// Records the answer in the caller's transaction.

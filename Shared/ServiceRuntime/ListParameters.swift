@@ -70,10 +70,11 @@ public struct ListParameters: Sendable {
     public var after: Cursor?
     public private(set) var problems: [FieldProblem] = []
 
-    public init(_ request: Request, filters known: Set<String>, defaultLimit: Int = 20, maximumLimit: Int = 100) {
+    /// `paginated: false` for a list answered whole: `limit` and `cursor` are then unknown parameters too.
+    public init(_ request: Request, filters known: Set<String>, paginated: Bool = true, defaultLimit: Int = 20, maximumLimit: Int = 100) {
         let query = request.uri.queryParameters
         limit = defaultLimit
-        let names = known.union(["limit", "cursor"])
+        let names = paginated ? known.union(["limit", "cursor"]) : known
         for (name, value) in query {
             let name = String(name)
             guard names.contains(name) else {
@@ -82,6 +83,7 @@ public struct ListParameters: Sendable {
             }
             if known.contains(name) { filters[name] = String(value) }
         }
+        guard paginated else { return }
         if let text = query["limit"] {
             if let value = Int(text), (1...maximumLimit).contains(value) {
                 limit = value

@@ -57,7 +57,8 @@ public enum ServiceApplication {
                 configuration: .init(lanes: configuration.consumerLanes), logger: logger,
                 ready: { try await gate.wait() })
         }
-        services += S.services(dependencies, settings: settings)
+        // A service's own jobs use its tables: they start once the migrations ran.
+        services += S.services(dependencies, settings: settings).map { AfterMigrations(gate: gate, service: $0) }
         services.append(relay)
         if let consumer { services.append(consumer) }
 

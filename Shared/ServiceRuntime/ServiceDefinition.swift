@@ -27,7 +27,8 @@ public protocol ServiceDefinition: Sendable {
     static func handlers(_ dependencies: ServiceDependencies, settings: Settings) -> [EventHandler]
     static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings)
     /// Long-running work of the service's own (a delivery worker, a scheduled job), run in the
-    /// service group beside the HTTP server, consumer and relay, and shut down with them.
+    /// service group beside the HTTP server, consumer and relay, once the migrations ran, and
+    /// shut down with them.
     static func services(_ dependencies: ServiceDependencies, settings: Settings) -> [any Service]
 }
 

@@ -22,12 +22,18 @@ public struct ServiceRequestContext: RequestContext {
 
     public var requestDecoder: ProblemJSONDecoder { ProblemJSONDecoder() }
 
-    public var responseEncoder: JSONEncoder {
+    public var responseEncoder: JSONEncoder { ResponseJSON.encoder }
+}
+
+/// How every service writes JSON answers: one encoder, so an answer and its replay (from
+/// ``Idempotency``) are the same bytes.
+public enum ResponseJSON {
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
-    }
+    }()
 }
 
 /// Decodes JSON bodies and reports what is wrong as problem details: 415 for another
@@ -158,5 +164,18 @@ extension ServiceRequestContext {
             throw HTTPProblem.validation([FieldProblem(field: name, problem: "must be a UUID")])
         }
         return id
+    }
+
+    /// A text path parameter, percent-decoded: 1…`maximum` characters, without control or
+    /// format characters (NUL, bidi overrides), or a 422 naming it.
+    public func textParameter(_ name: String, maximum: Int = 200) throws -> String {
+        guard let raw = parameters.get(name), let text = raw.removingPercentEncoding else {
+            throw HTTPProblem.validation([FieldProblem(field: name, problem: "must be percent-encoded UTF-8")])
+        }
+        let controls = text.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+        guard (1...maximum).contains(text.count), !controls else {
+            throw HTTPProblem.validation([FieldProblem(field: name, problem: "must be 1 to \(maximum) characters, without control or format characters")])
+        }
+        return text
     }
 }

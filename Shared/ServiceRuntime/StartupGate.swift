@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Synchronization
 
 /// Opens once (after migrations); everything awaiting it then proceeds.
@@ -56,4 +57,19 @@ extension StartupGate {
     public var probe: Probe { Probe(gate: self) }
 
     public var isOpen: Bool { state.withLock { $0.open } }
+}
+
+/// Runs a service once the gate opens (after migrations), so it never meets a missing table.
+struct AfterMigrations: Service {
+    let gate: StartupGate
+    let service: any Service
+
+    func run() async throws {
+        do {
+            try await gate.wait()
+        } catch is CancellationError {
+            return
+        }
+        try await service.run()
+    }
 }

@@ -200,4 +200,28 @@ struct OutboxInboxTests {
             }
         }
     }
+
+    /// A forged retry counter (the largest Int64, as a number and as text) must not overflow:
+    /// the message is parked with a sane count and the consumer goes on handling others.
+    @Test func aForgedAttemptCounterIsParkedWithoutCrashingTheConsumer() async throws {
+        try await withTestDatabase(migrations: [receivedTable]) { client, schema in
+            let topology = topology(retryDelays: [.seconds(600)])
+            let harness = try MessagingHarness(client: client, schema: schema, topology: topology, handlers: [recordingHandler()])
+            try await harness.run {
+                for (index, counter) in [AMQPFieldValue.int(Int64.max), .string("9223372036854775807")].enumerated() {
+                    try await harness.publisher.publish([
+                        AMQPMessage(exchange: topology.exchange, routingKey: EventType.proposalSubmitted.rawValue, body: Array("{ not json".utf8),
+                                    properties: AMQPProperties(messageID: "forged-\(index)", type: "proposal.submitted",
+                                                               headers: [FailureHeader.attempts: counter]))
+                    ])
+                }
+                let dlq = DeadLetterQueue(connection: harness.publisher, topology: topology)
+                #expect(try await eventually(timeout: .seconds(60)) { try await dlq.list().count == 2 })
+                #expect(try await dlq.list().allSatisfy { (1...2).contains($0.attempts) })
+                // Still consuming.
+                try await publishDirectly(testEvent(), to: harness.publisher, exchange: topology.exchange)
+                #expect(try await eventually { try await count(client, "SELECT count(*) FROM received") == 1 })
+            }
+        }
+    }
 }

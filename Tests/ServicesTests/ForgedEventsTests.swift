@@ -19,10 +19,7 @@ struct ForgedEventsTests {
         _ body: String, routingKey: String, exchange: String, as url: AMQPURL, userID: String?? = .none
     ) async throws -> String? {
         var configuration = AMQPConnection.Configuration(url: url, name: "forger")
-        if case .some(let forced) = userID {
-            configuration.stampsUserID = false
-            _ = forced
-        }
+        if case .some = userID { configuration.stampsUserID = false }
         let connection = AMQPConnection(configuration: configuration, logger: TestEnvironment.logger)
         return try await withRunning(connection) {
             #expect(await eventually { connection.isConnected })

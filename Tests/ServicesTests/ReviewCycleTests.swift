@@ -294,4 +294,67 @@ struct ReviewCycleTests {
             #expect(proposal.revision == 2 && proposal.approvedBudget == "1100000.00")
         }
     }
+
+    /// A state-machine refusal as a client reads it.
+    struct StateProblem: Decodable {
+        var type: String
+        var state: String
+        var allowedActions: [String]
+    }
+
+    @Test func eachStepPublishesItsEventOnceAndRefusalsNameTheStateAndWhatItAllows() async throws {
+        try await WorkflowTests().withServices { intake, workflow, spy in
+            let steps = ReviewSteps(workflow: workflow, id: try await WorkflowTests().openCase(intake, workflow))
+            let secretariat = try await Callers.centralAsiaSecretariat
+            #expect(try await steps.screen().status == .ok)
+
+            // In technical: screening again, and deciding, are refused with the state and its actions.
+            let again = try await steps.screen()
+            #expect(again.status == .conflict)
+            let invalid = try again.json(StateProblem.self)
+            #expect(invalid.type.hasSuffix("/invalid-state") && invalid.state == "technical")
+            #expect(invalid.allowedActions == ["assign", "unassign", "assess", "amend", "remind", "withdraw"])
+            let early = try await steps.decide(#"{"outcome":"rejected","reasons":["Too early"]}"#)
+            let notEnough = try early.json(StateProblem.self)
+            #expect(early.status == .conflict && notEnough.type.hasSuffix("/not-enough-assessments") && notEnough.state == "technical")
+
+            // Odd input where it is easiest to slip in: a key of combining marks, control characters in a path.
+            let marks = "a" + String(repeating: "\u{0301}", count: 300)
+            let oddKey = try await workflow.post(
+                "/v1/reviews/\(steps.id)/screening", json: ReviewSteps.eligible, headers: secretariat + [("Idempotency-Key", marks)])
+            #expect(oddKey.status.code == 422 && oddKey.text.contains("Idempotency-Key"), "\(oddKey.text)")
+            for reviewer in ["rev%E2%80%AEfr", "rev%01fr", String(repeating: "r", count: 201)] {
+                let reply = try await workflow.request(.DELETE, "/v1/reviews/\(steps.id)/assignments/\(reviewer)", headers: secretariat)
+                #expect(reply.status.code == 422 && reply.text.contains(#""field":"reviewer""#), "\(reviewer): \(reply.text)")
+            }
+
+            try await steps.assign("rev-fr", country: "FR")
+            try await steps.assign("rev-de", country: "DE")
+            #expect(try await steps.assess(as: "rev-fr", [80, 70, 90, 60, 50]).status == .created)
+            #expect(try await steps.assess(as: "rev-de", [90, 80, 70, 80, 60]).status == .created)
+            #expect(try await steps.decide(#"{"outcome":"rejected","reasons":["Out of scope"]}"#).status == .ok)
+
+            // Each step's event reached the broker once, in order, with what its readers need.
+            var types: [String] = []
+            var assessed: [ReviewAssessed] = []
+            var screened: ReviewScreened?
+            for await delivery in spy.deliveries {
+                spy.ack(delivery)
+                let type = delivery.properties.type ?? "?"
+                types.append(type)
+                if type == "review.assessed" {
+                    assessed.append(try EventCoding.decoder().decode(EventEnvelope<ReviewAssessed>.self, from: Data(delivery.body)).data)
+                }
+                if type == "review.screened" {
+                    screened = try EventCoding.decoder().decode(EventEnvelope<ReviewScreened>.self, from: Data(delivery.body)).data
+                }
+                if types.count == 5 { break }
+            }
+            #expect(types == ["review.screened", "review.assigned", "review.assigned", "review.assessed", "review.assessed"])
+            #expect(screened?.outcome == "eligible" && screened?.proposal.reference.hasPrefix("CBRN-") == true && screened?.round == 1)
+            #expect(assessed.map(\.weightedTotal) == ["72.50", "78.00"])
+            #expect(assessed.map(\.readyForDecision) == [false, true] && assessed.map(\.assessments) == [1, 2])
+            #expect(assessed.allSatisfy { $0.required == 2 && !$0.amended && $0.proposalId.lowercased == steps.id })
+        }
+    }
 }

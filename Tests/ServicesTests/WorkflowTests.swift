@@ -2,6 +2,7 @@ import AMQP
 import Events
 import Foundation
 import Messaging
+import ServiceRuntime
 import Testing
 import TestSupport
 
@@ -279,8 +280,7 @@ struct WorkflowTests {
 
             // Bad parameters: every one named.
             // A cursor that decodes but whose time is not one: named, not a 500.
-            let forged = Data("yesterday|\(UUID().lowercased)".utf8).base64EncodedString()
-                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let forged = ListParameters.Cursor(time: "yesterday", id: UUID()).encoded
             let forgedReply = try await workflow.get("/v1/reviews?cursor=\(forged)", headers: secretariat)
             #expect(forgedReply.status.code == 422, "\(forgedReply.text)")
             let bad = try await workflow.get("/v1/reviews?stage=done&limit=0&cursor=zzz&sort=title", headers: secretariat)

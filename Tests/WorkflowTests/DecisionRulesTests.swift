@@ -199,9 +199,9 @@ struct DecisionRulesTests {
     func anEligibleScreeningNeedsEveryItemMet() throws {
         var reviewCase = try Fixture.reviewCase(in: .screening)
         var input = Fixture.eligible()
-        input.answers["cross_border"] = (met: false, note: "no other partner")
+        input.answers["cross_border"] = .init(met: false, note: "no other partner")
         input.answers["complete"] = nil
-        input.answers["glamour"] = (met: true, note: nil)
+        input.answers["glamour"] = .init(met: true, note: nil)
         let error = try #require(throws: ReviewError.self) {
             try reviewCase.screen(input, rules: rules, by: Fixture.secretariat, at: Fixture.day(1))
         }

@@ -66,10 +66,8 @@ struct OverdueRemindersTests {
             let moved = proposals[0].proposalId
             try await database.withTransaction(logger: logger) { connection in
                 var reviewCase = try #require(try await store.lock(proposalID: moved, on: connection))
-                var answers: [String: (met: Bool, note: String?)] = [:]
-                for item in rules.checklist { answers[item.key] = (true, nil) }
                 let caller = Caller(sub: "sec-ca", role: .secretariat, region: "CA")
-                let change = try reviewCase.screen(ScreeningInput(answers: answers, outcome: .eligible, reasons: []), rules: rules, by: caller, at: due)
+                let change = try reviewCase.screen(Fixture.eligible(rules), rules: rules, by: caller, at: due)
                 try await store.save(reviewCase, change, cause: EventCause(actor: caller.actor), on: connection)
             }
             let technicalDue = due.addingTimeInterval(31 * Self.day)

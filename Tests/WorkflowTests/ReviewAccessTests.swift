@@ -149,4 +149,23 @@ struct ReviewAccessTests {
         let decision = try Fixture.reviewCase(in: .decision)
         #expect(ReviewAccess(caller: Fixture.admin).allowedActions(on: decision) == [.approve, .reject, .requestRevision])
     }
+
+    @Test("History written before steps named their reviewer (migration 0004) is masked by its action all the same")
+    func historyFromBeforeTheReviewerColumnIsMasked() throws {
+        var reviewCase = try Fixture.screenedCase()
+        // As migration 0004 left them: the detail names the reviewer, the reviewer column is empty.
+        for action in [ReviewHistoryAction.reviewerAssigned, .reviewerUnassigned] {
+            reviewCase.history.append(.init(
+                at: Fixture.day(1), actor: Fixture.secretariat.actor, action: action, detail: "Bruno Weber (reviewer.bruno, DE) \(action.rawValue)",
+                round: 1, reviewer: nil))
+        }
+        for caller in [Fixture.focalPoint, Fixture.ana.caller] {
+            let history = ReviewAccess(caller: caller).visibleHistory(of: reviewCase)
+            #expect(mentions(history.map(\.detail).joined(separator: " "), bruno).isEmpty, "\(caller.role)")
+            #expect(history.filter { $0.action == .reviewerAssigned || $0.action == .reviewerUnassigned }.count >= 2)
+        }
+        // Those who see everything still read it.
+        let whole = ReviewAccess(caller: Fixture.secretariat).visibleHistory(of: reviewCase)
+        #expect(whole.contains { $0.detail.contains("Bruno Weber") })
+    }
 }

@@ -87,16 +87,16 @@ enum Fixture {
 
     /// Every checklist item met: eligible.
     static func eligible(_ rules: ReviewRules = Fixture.rules) -> ScreeningInput {
-        var answers: [String: (met: Bool, note: String?)] = [:]
-        for item in rules.checklist { answers[item.key] = (met: true, note: nil) }
+        var answers: [String: ScreeningInput.Answer] = [:]
+        for item in rules.checklist { answers[item.key] = .init(met: true, note: nil) }
         return ScreeningInput(answers: answers, outcome: .eligible, reasons: [])
     }
 
     /// One item not met: ineligible, with a reason.
     static func ineligible(_ rules: ReviewRules = Fixture.rules) -> ScreeningInput {
-        var answers: [String: (met: Bool, note: String?)] = [:]
-        for item in rules.checklist { answers[item.key] = (met: true, note: nil) }
-        if let first = rules.checklist.first { answers[first.key] = (met: false, note: "not a partner") }
+        var answers: [String: ScreeningInput.Answer] = [:]
+        for item in rules.checklist { answers[item.key] = .init(met: true, note: nil) }
+        if let first = rules.checklist.first { answers[first.key] = .init(met: false, note: "not a partner") }
         return ScreeningInput(answers: answers, outcome: .ineligible, reasons: ["A country is not a partner of the initiative"])
     }
 
@@ -264,12 +264,7 @@ enum Act: CustomStringConvertible {
         case .unassign: return .unassign
         case .assess: return .assess
         case .amend: return .amend
-        case .decide(let input, _):
-            switch input.outcome {
-            case .approved: return .approve
-            case .rejected: return .reject
-            case .revisionRequested: return .requestRevision
-            }
+        case .decide(let input, _): return input.outcome.action
         case .remind: return .remind
         case .resubmit: return .resubmit
         case .withdraw: return .withdraw

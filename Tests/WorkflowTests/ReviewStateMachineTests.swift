@@ -355,7 +355,7 @@ struct ReviewStateMachineTests {
                 var input = random.chance(5, in: 6) ? Fixture.eligible(rules) : Fixture.ineligible(rules)
                 if !valid {
                     switch random.below(3) {
-                    case 0: input.answers[rules.checklist[1].key] = (met: false, note: "no")  // eligible with an item unmet, or fine
+                    case 0: input.answers[rules.checklist[1].key] = .init(met: false, note: "no")  // eligible with an item unmet, or fine
                     case 1: input.answers[rules.checklist[2].key] = nil
                     default: input.reasons = []
                     }

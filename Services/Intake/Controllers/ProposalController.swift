@@ -51,10 +51,10 @@ struct ProposalController: Sendable {
         let (draft, change) = try Proposal.draft(id: UUID(), content: content, readProblems: readProblems, by: caller, rules: rules, at: Date())
         let key = try Idempotency.request(request, caller: caller, operation: "create", body: body.bytes)
         let answer = try await dependencies.transaction(context) { connection in
-            if let key, let answer = try await idempotency.replay(for: key, on: connection) { return (answer, answer.status) }
-            let saved = try await store.insert(draft, change, cause: EventCause(actor: caller.actor), on: connection)
-            let answer = try Self.answer(saved, status: .created, location: "/v1/proposals/\(saved.id.lowercased)")
-            if let key { try await idempotency.record(answer, for: key, on: connection) }
+            let answer = try await idempotency.answer(for: key, on: connection) {
+                let saved = try await store.insert(draft, change, cause: EventCause(actor: caller.actor), on: connection)
+                return try Self.answer(saved, status: .created, location: "/v1/proposals/\(saved.id.lowercased)")
+            }
             return (answer, answer.status)
         }
         return answer.response
@@ -95,13 +95,13 @@ struct ProposalController: Sendable {
             var proposal = try await store.lock(id, on: connection)
             // Authorized first, for whatever state the proposal is in now; a replay only then.
             try ProposalAccess(caller: caller).checkCanAct(on: proposal)
-            if let key, let answer = try await idempotency.replay(for: key, on: connection) { return (answer, answer.status) }
-            try proposal.checkSubmittable(by: caller, rules: rules)
-            let reference = proposal.reference == nil ? try await repository.nextReference(on: connection) : nil
-            let change = try proposal.submit(by: caller, reference: reference, rules: rules, at: Date())
-            let saved = try await store.save(proposal, change, cause: EventCause(actor: caller.actor), on: connection)
-            let answer = try Self.answer(saved, status: .ok)
-            if let key { try await idempotency.record(answer, for: key, on: connection) }
+            let answer = try await idempotency.answer(for: key, on: connection) {
+                try proposal.checkSubmittable(by: caller, rules: rules)
+                let reference = proposal.reference == nil ? try await repository.nextReference(on: connection) : nil
+                let change = try proposal.submit(by: caller, reference: reference, rules: rules, at: Date())
+                let saved = try await store.save(proposal, change, cause: EventCause(actor: caller.actor), on: connection)
+                return try Self.answer(saved, status: .ok)
+            }
             return (answer, answer.status)
         }
         return answer.response
@@ -197,15 +197,8 @@ struct ProposalController: Sendable {
     static func answer(_ proposal: Proposal, status: HTTPResponse.Status, location: String? = nil) throws -> Idempotency.Answer {
         var headers = ["ETag": proposal.etag]
         if let location { headers["Location"] = location }
-        return Idempotency.Answer(status: status, body: String(decoding: try encoder.encode(proposal), as: UTF8.self), headers: headers)
+        return try Idempotency.Answer(status: status, encoding: proposal, headers: headers)
     }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
 }
 
 extension ProposalRevision: ResponseEncodable {}

@@ -74,12 +74,16 @@ struct ProposalRules: Sendable {
         if content.implementingPartners.count > 20 { add("implementingPartners", "must list at most 20 partners") }
         for (index, partner) in content.implementingPartners.enumerated() {
             if partner.name.trimmed.isEmpty { add("implementingPartners.\(index).name", "is required") }
+            if partner.name.count > 200 { add("implementingPartners.\(index).name", "must be at most 200 characters long") }
+            if let role = partner.role, role.count > 200 { add("implementingPartners.\(index).role", "must be at most 200 characters long") }
             if let country = partner.country, !(country.utf8.count == 2 && country.utf8.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })) {
                 add("implementingPartners.\(index).country", "must be an ISO 3166-1 alpha-2 code")
             }
         }
         if let contact = content.contact {
             if contact.name.trimmed.isEmpty { add("contact.name", "is required") }
+            if contact.name.count > 200 { add("contact.name", "must be at most 200 characters long") }
+            if let phone = contact.phone, phone.count > 50 { add("contact.phone", "must be at most 50 characters long") }
             if !EmailAddress.isPlausible(contact.email) { add("contact.email", "must be an e-mail address") }
         }
         return problems

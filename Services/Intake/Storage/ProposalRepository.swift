@@ -29,8 +29,8 @@ struct ProposalRepository: Sendable {
             VALUES (\(proposal.id), \(proposal.status.rawValue), \(proposal.revision), \(proposal.version), \(content.title),
                     \(content.summary), \(content.objectives), \(content.region), \(content.leadCountry),
                     \(content.participatingCountries), \(content.cbrnCategories), \(content.cbrnAreas),
-                    \(content.requestedBudget?.cents), \(content.durationMonths), \(try Self.json(content.implementingPartners)),
-                    \(try content.contact.map(Self.json)), \(proposal.createdBy), \(proposal.createdAt), \(proposal.updatedAt))
+                    \(content.requestedBudget?.cents), \(content.durationMonths), \(try JSONColumn.encode(content.implementingPartners)),
+                    \(try content.contact.map(JSONColumn.encode)), \(proposal.createdBy), \(proposal.createdAt), \(proposal.updatedAt))
             RETURNING \(unescaped: Self.columns)
             """,
             logger: logger)
@@ -59,8 +59,8 @@ struct ProposalRepository: Sendable {
                 region = \(content.region), lead_country = \(content.leadCountry),
                 participating_countries = \(content.participatingCountries), cbrn_categories = \(content.cbrnCategories),
                 cbrn_areas = \(content.cbrnAreas), requested_budget_cents = \(content.requestedBudget?.cents),
-                duration_months = \(content.durationMonths), implementing_partners = \(try Self.json(content.implementingPartners)),
-                contact = \(try content.contact.map(Self.json)), submitted_at = \(proposal.submittedAt),
+                duration_months = \(content.durationMonths), implementing_partners = \(try JSONColumn.encode(content.implementingPartners)),
+                contact = \(try content.contact.map(JSONColumn.encode)), submitted_at = \(proposal.submittedAt),
                 decided_at = \(proposal.decidedAt), approved_budget_cents = \(proposal.approvedBudget?.cents),
                 decision_reasons = \(proposal.decisionReasons), updated_at = \(proposal.updatedAt)
             WHERE id = \(proposal.id)
@@ -97,7 +97,7 @@ struct ProposalRepository: Sendable {
         try await connection.query(
             """
             INSERT INTO proposal_revisions (proposal_id, revision, submitted_by, content)
-            VALUES (\(proposal.id), \(proposal.revision), \(sub), \(try Self.json(proposal.content)))
+            VALUES (\(proposal.id), \(proposal.revision), \(sub), \(try JSONColumn.encode(proposal.content)))
             """,
             logger: logger)
     }
@@ -133,7 +133,7 @@ struct ProposalRepository: Sendable {
             logger: logger)
         var revisions: [ProposalRevision] = []
         for try await (revision, at, by, content) in rows.decode((Int, Date, String, String).self) {
-            revisions.append(.init(revision: revision, submittedAt: at, submittedBy: by, proposal: try Self.decodeJSON(ProposalContent.self, content)))
+            revisions.append(.init(revision: revision, submittedAt: at, submittedBy: by, proposal: try JSONColumn.decode(ProposalContent.self, content)))
         }
         return revisions
     }
@@ -205,8 +205,8 @@ struct ProposalRepository: Sendable {
         guard let status = ProposalStatus(rawValue: statusText) else {
             throw StorageError(.unexpectedResult, "proposal \(id) has a status '\(statusText)' intake does not know")
         }
-        let partners = try decodeJSON([ImplementingPartner].self, try cell("implementing_partners", String.self))
-        let contact = try cell("contact", String?.self).map { try decodeJSON(Contact.self, $0) }
+        let partners = try JSONColumn.decode([ImplementingPartner].self, try cell("implementing_partners", String.self))
+        let contact = try cell("contact", String?.self).map { try JSONColumn.decode(Contact.self, $0) }
         let content = ProposalContent(
             title: try cell("title", String?.self), summary: try cell("summary", String?.self),
             objectives: try cell("objectives", [String].self), region: try cell("region", String?.self),
@@ -222,15 +222,5 @@ struct ProposalRepository: Sendable {
             submittedAt: try cell("submitted_at", Date?.self), decidedAt: try cell("decided_at", Date?.self),
             approvedBudget: try cell("approved_budget_cents", Int64?.self).map(Money.init(cents:)),
             decisionReasons: try cell("decision_reasons", [String].self))
-    }
-
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
     }
 }

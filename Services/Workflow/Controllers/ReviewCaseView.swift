@@ -29,17 +29,6 @@ struct ReviewCaseView: ResponseEncodable, Sendable {
         try container.encode(allowedActions, forKey: .allowedActions)
     }
 
-    /// The view as an idempotent write answers it (and replays it).
-    func answer(status: HTTPResponse.Status) throws -> Idempotency.Answer {
-        Idempotency.Answer(status: status, body: String(decoding: try Self.encoder.encode(self), as: UTF8.self), headers: [:])
-    }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
 }
 
 /// `GET /v1/reviews/{proposalId}/history`.

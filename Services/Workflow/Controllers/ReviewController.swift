@@ -1,11 +1,8 @@
 import Events
 import Foundation
 import Hummingbird
-import Logging
 import Messaging
-import PostgresNIO
 import ServiceRuntime
-import Storage
 
 /// `/v1/reviews`: review cases by proposal — screening, reviewers, assessments, the decision —
 /// and `/v1/rankings`, `/v1/review-rules`.
@@ -100,11 +97,9 @@ struct ReviewController: Sendable {
     @Sendable func ranking(request: Request, context: ServiceRequestContext) async throws -> RankingPage {
         let caller = try context.requireCaller()
         let access = ReviewAccess(caller: caller)
-        var query = ListParameters(request, filters: ["region", "year"])
+        // Answered whole: every case awaiting a decision (at most 1000).
+        var query = ListParameters(request, filters: ["region", "year"], paginated: false)
         query.limitLength(of: "region", to: 10)
-        for name in ["limit", "cursor"] where request.uri.queryParameters[Substring(name)] != nil {
-            query.problem(name, "is not a parameter of the ranking: it lists every case awaiting a decision (at most 1000)")
-        }
         let year = query.filters["year"].flatMap { Int($0) }
         if query.filters["year"] != nil, year.map({ (2000...2100).contains($0) }) != true {
             query.problem("year", "must be a year from 2000 to 2100")
@@ -148,7 +143,7 @@ struct ReviewController: Sendable {
     @Sendable func unassign(request: Request, context: ServiceRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let id = try context.uuidParameter("proposalId")
-        let reviewer = context.parameters.get("reviewer").map { $0.removingPercentEncoding ?? $0 } ?? ""
+        let reviewer = try context.textParameter("reviewer")
         try await dependencies.transaction(context) { connection in
             guard var reviewCase = try await store.lock(proposalID: id, on: connection) else { throw ReviewError.notFound(id) }
             let change = try reviewCase.unassign(reviewer, by: caller, at: Date())
@@ -171,7 +166,7 @@ struct ReviewController: Sendable {
     /// The reviewer amends their own assessment of the round (`{reviewer}` is their subject or `me`): 200.
     @Sendable func amend(request: Request, context: ServiceRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        let reviewer = context.parameters.get("reviewer").map { $0.removingPercentEncoding ?? $0 } ?? ""
+        let reviewer = try context.textParameter("reviewer")
         let body = try await JSONBody(request, context: context)
         let input = try AssessmentInput.parse(body)
         let rules = self.rules
@@ -215,14 +210,15 @@ struct ReviewController: Sendable {
             }
             // Authorized first, for whatever state the case is in now; a replay only then.
             try authorize(access, reviewCase)
-            if let key, let answer = try await idempotency.replay(for: key, on: connection) { return (answer, answer.status) }
-            let now = Date()
-            let (change, status) = try decide(&reviewCase, caller, now)
-            try await store.save(reviewCase, change, cause: EventCause(actor: caller.actor), on: connection)
-            reviewCase.history += change.history
-            let answer = try ReviewCaseView(reviewCase, access: access, at: now).answer(status: status)
-            if let key { try await idempotency.record(answer, for: key, on: connection) }
-            return (answer, status)
+            let answer = try await idempotency.answer(for: key, on: connection) {
+                let now = Date()
+                let (change, status) = try decide(&reviewCase, caller, now)
+                try await store.save(reviewCase, change, cause: EventCause(actor: caller.actor), on: connection)
+                // The answer shows the case whole, its history included (the change loaded none).
+                reviewCase.history = try await store.repository.history(caseID: reviewCase.id, on: connection)
+                return try Idempotency.Answer(status: status, encoding: ReviewCaseView(reviewCase, access: access, at: now))
+            }
+            return (answer, answer.status)
         }
         return answer.response
     }

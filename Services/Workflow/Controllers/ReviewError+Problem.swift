@@ -3,6 +3,9 @@ import ServiceRuntime
 
 /// Workflow's one mapping from its domain errors to problem details.
 extension ReviewError: ProblemConvertible {
+    /// The description as a sentence.
+    private var sentence: String { description.prefix(1).uppercased() + description.dropFirst() + "." }
+
     var problem: HTTPProblem {
         switch self {
         case .notFound(let id):
@@ -10,14 +13,9 @@ extension ReviewError: ProblemConvertible {
         case .forbidden(let detail):
             return HTTPProblem(.forbidden, type: "forbidden", detail: detail)
         case .invalidState(let stage, let action):
-            let allowed = stage.allowedActions.map(\.rawValue)
-            return .invalidState(
-                stage.rawValue, allowed: allowed,
-                detail: "A case in \(stage.rawValue) can't \(action.rawValue); \(allowed.isEmpty ? "nothing more happens to it" : "it allows \(allowed.joined(separator: ", "))").")
-        case .notEnoughAssessments(let submitted, let required, let stage):
-            var problem = HTTPProblem(
-                .conflict, type: "not-enough-assessments", title: "Not enough assessments",
-                detail: "The decision needs \(required) submitted assessments of the round; it has \(submitted).")
+            return .invalidState(stage.rawValue, allowed: stage.allowedActions.map(\.rawValue), detail: sentence)
+        case .notEnoughAssessments(_, _, let stage):
+            var problem = HTTPProblem(.conflict, type: "not-enough-assessments", title: "Not enough assessments", detail: sentence)
             problem.problem.state = stage.rawValue
             problem.problem.allowedActions = stage.allowedActions.map(\.rawValue)
             return problem
@@ -30,7 +28,7 @@ extension ReviewError: ProblemConvertible {
         case .notAssigned(let reviewer):
             return .notFound("Reviewer \(reviewer) on this case")
         case .alreadyAssessed, .nothingToAmend, .assessmentStands:
-            return HTTPProblem(.conflict, type: "assessment-rule", detail: description.prefix(1).uppercased() + description.dropFirst() + ".")
+            return HTTPProblem(.conflict, type: "assessment-rule", detail: sentence)
         case .invalid(let problems):
             return .validation(problems)
         case .refused(let reason):

@@ -13,19 +13,19 @@ extension ScreeningInput {
         var reader = body.objectReader(known: ["answers", "outcome", "reasons"], shape: shape)
         let outcome = reader.choice("outcome", required: true, of: Screening.Outcome.allCases.map(\.rawValue))
         let reasons = reader.texts("reasons", maximumCount: 20, maximumLength: 2000) ?? []
-        var answers: [String: (met: Bool, note: String?)] = [:]
+        var answers: [String: ScreeningInput.Answer] = [:]
         switch reader.value("answers", required: true) {
         case .object(let items)?:
             for (key, value) in items.sorted(by: { $0.key < $1.key }) {
                 if case .bool(let met) = value {
-                    answers[key] = (met, nil)
+                    answers[key] = .init(met: met, note: nil)
                     continue
                 }
                 var item = BodyReader(value, known: ["met", "note"], shape: #"{"met": true, "note": "…"}"#)
                 let met = item.bool("met", required: true)
                 let note = item.text("note", maximum: 2000)
                 reader.absorb(item, at: "answers.\(key)")
-                if let met { answers[key] = (met, note) }
+                if let met { answers[key] = .init(met: met, note: note) }
             }
         case let other?:
             reader.problem("answers", "must be an object of the checklist's items, like \(shape), not \(other.kind)")

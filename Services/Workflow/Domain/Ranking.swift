@@ -5,7 +5,7 @@ import Foundation
 /// region's envelope: highest mean weighted score first, compared exactly (as fractions, never
 /// rounded), then the higher plain mean of every criterion score, then the case that reached the decision first.
 struct Ranking: Sendable {
-    struct Entry: Codable, Sendable, Equatable {
+    struct Entry: Encodable, Sendable, Equatable {
         var rank: Int
         var proposalId: UUID
         var reference: String
@@ -25,20 +25,18 @@ struct Ranking: Sendable {
     var entries: [Entry]
 
     init(_ cases: [ReviewCase]) throws(MoneyOverflow) {
-        let ordered = cases.sorted { a, b in
-            let x = a.currentRound.scores
-            let y = b.currentRound.scores
-            // x.sum / x.n > y.sum / y.n  ⇔  x.sum · y.n > y.sum · x.n (counts are positive at the decision)
-            let left = x.weightedSum * max(y.assessments, 1)
-            let right = y.weightedSum * max(x.assessments, 1)
-            if left != right { return left > right }
+        // Each case's keys once, then the order. Means are compared as fractions:
+        // a.sum / a.n > b.sum / b.n  ⇔  a.sum · b.n > b.sum · a.n (counts are positive at the decision).
+        let keyed = cases.map { (reviewCase: $0, scores: $0.currentRound.scores, plain: Self.plain($0.currentRound)) }
+        let ordered = keyed.sorted { a, b in
+            let (weightedA, weightedB) = (a.scores.weightedSum * max(b.scores.assessments, 1), b.scores.weightedSum * max(a.scores.assessments, 1))
+            if weightedA != weightedB { return weightedA > weightedB }
             // The plain mean over every criterion score of the round, exactly: Σ scores / number of scores.
-            let (sumA, countA) = Self.plain(a.currentRound)
-            let (sumB, countB) = Self.plain(b.currentRound)
-            if sumA * max(countB, 1) != sumB * max(countA, 1) { return sumA * max(countB, 1) > sumB * max(countA, 1) }
-            if a.stageEnteredAt != b.stageEnteredAt { return a.stageEnteredAt < b.stageEnteredAt }
-            return a.reference < b.reference
-        }
+            let (plainA, plainB) = (a.plain.sum * max(b.plain.count, 1), b.plain.sum * max(a.plain.count, 1))
+            if plainA != plainB { return plainA > plainB }
+            if a.reviewCase.stageEnteredAt != b.reviewCase.stageEnteredAt { return a.reviewCase.stageEnteredAt < b.reviewCase.stageEnteredAt }
+            return a.reviewCase.reference < b.reviewCase.reference
+        }.map(\.reviewCase)
         var cumulative = Money.zero
         var entries: [Entry] = []
         for (index, reviewCase) in ordered.enumerated() {

@@ -41,7 +41,7 @@ struct ReviewAccess: Sendable {
     }
 
     /// Secretariats (their region), finance and admins see the ranking; reviewers and focal points don't.
-    var canRank: Bool { caller.role == .secretariat || caller.role == .finance || caller.role == .admin }
+    var canRank: Bool { seesEverything }
 
     /// Who reviews a case is not for applicants, nor for other reviewers: only those who see
     /// every assignment filter by reviewer; a reviewer may filter by themselves.
@@ -71,7 +71,7 @@ struct ReviewAccess: Sendable {
         guard !seesEverything else { return round }
         var visible = round
         guard caller.role == .reviewer, round.assessment(by: caller.sub) != nil else {
-            visible.assessments = round.assessments.filter { caller.role == .reviewer && $0.reviewer == caller.sub }
+            visible.assessments = []
             return visible
         }
         var number = 1
@@ -92,7 +92,10 @@ struct ReviewAccess: Sendable {
     func visibleHistory(of reviewCase: ReviewCase) -> [ReviewCase.HistoryEntry] {
         guard !seesEverything else { return reviewCase.history }
         return reviewCase.history.compactMap { entry in
-            guard let reviewer = entry.reviewer, !(caller.role == .reviewer && reviewer == caller.sub) else { return entry }
+            // Steps written before the history named the reviewer concerned (migration 0004) are
+            // recognised by their action: they are masked all the same.
+            let aboutAReviewer = entry.reviewer != nil || Self.reviewerActions.contains(entry.action)
+            guard aboutAReviewer, !(caller.role == .reviewer && entry.reviewer == caller.sub) else { return entry }
             let round = reviewCase.rounds.first { $0.number == entry.round }
             let ownIsIn = caller.role == .reviewer && round?.assessment(by: caller.sub) != nil
             var masked = entry
@@ -109,6 +112,9 @@ struct ReviewAccess: Sendable {
             return masked
         }
     }
+
+    /// The steps that concern one reviewer.
+    static let reviewerActions: Set<ReviewHistoryAction> = [.reviewerAssigned, .reviewerUnassigned, .assessed, .assessmentAmended]
 
     /// What the caller may do with the case now: the stage's actions that are theirs.
     func allowedActions(on reviewCase: ReviewCase) -> [ReviewAction] {

@@ -149,6 +149,8 @@ extension ReviewCase {
         try ReviewAccess(caller: caller).checkCanAssign(self)
         try require(.unassign)
         guard let assignment = assignments.first(where: { $0.reviewer == reviewer }) else { throw .notAssigned(reviewer) }
+        // From here on the reviewer as assigned, not as the request spelt them (a canonically equal form matches too).
+        let reviewer = assignment.reviewer
         guard currentRound.assessment(by: reviewer) == nil else { throw .assessmentStands(reviewer: reviewer, round: currentRound.number) }
         assignments.removeAll { $0.reviewer == reviewer }
         updatedAt = time
@@ -216,17 +218,9 @@ extension ReviewCase {
     /// payment schedule), reject, or request a revision (with reasons).
     mutating func decide(_ input: DecisionInput, rules: ReviewRules, by caller: Caller, at time: Date) throws(ReviewError) -> ReviewChange {
         try ReviewAccess(caller: caller).checkCanDecide(self)
-        let action: ReviewAction = switch input.outcome {
-        case .approved: .approve
-        case .rejected: .reject
-        case .revisionRequested: .requestRevision
-        }
-        // A case still in technical with enough assessments (the required number was lowered
-        // since) is ready: it is decided as if it were at the decision.
-        let ready = currentRound.assessments.count >= rules.minimumAssessments
-        if stage == .technical && !ready {
-            throw .notEnoughAssessments(submitted: currentRound.assessments.count, required: rules.minimumAssessments)
-        }
+        let action = input.outcome.action
+        // A case in technical is decided as if it were at the decision once it has enough
+        // assessments (the required number was lowered since); before, the count refuses it below.
         guard stage.allows(action) || (stage == .technical && ReviewStage.decision.allows(action)) else { throw .invalidState(stage, action) }
         guard currentRound.assessments.count >= rules.minimumAssessments else {
             throw .notEnoughAssessments(submitted: currentRound.assessments.count, required: rules.minimumAssessments, stage: stage)
@@ -421,9 +415,10 @@ extension ReviewCase {
         var paid = Int64(0)
         for (index, share) in shares.enumerated() {
             // budget ≤ requested ≤ the intake ceiling, so cents × 100 can't overflow; checked anyway.
-            let (product, overflow) = budget.cents.multipliedReportingOverflow(by: Int64(share.percent))
-            guard !overflow else { throw .invalid([FieldProblem(field: "approvedBudget", problem: "is beyond the amounts this system counts")]) }
-            let amount = index == shares.count - 1 ? budget.cents - paid : product / 100
+            guard let product = try? budget.multiplied(by: Int64(share.percent)) else {
+                throw .invalid([FieldProblem(field: "approvedBudget", problem: "is beyond the amounts this system counts")])
+            }
+            let amount = index == shares.count - 1 ? budget.cents - paid : product.cents / 100
             guard amount > 0 else {
                 throw .invalid([FieldProblem(
                     field: "paymentSchedule.\(index).percent",

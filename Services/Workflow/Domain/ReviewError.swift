@@ -32,7 +32,8 @@ enum ReviewError: Error, Equatable, CustomStringConvertible {
         case .notFound(let id): "no review case for proposal \(id.lowercased) is visible"
         case .forbidden(let detail): detail
         case .invalidState(let stage, let action):
-            "a case in \(stage.rawValue) can't \(action.rawValue); it allows \(stage.allowedActions.map(\.rawValue).joined(separator: ", ").ifEmpty("nothing more"))"
+            "a case in \(stage.rawValue) can't \(action.rawValue); "
+                + (stage.isFinal ? "nothing more happens to it" : "it allows \(stage.allowedActions.map(\.rawValue).joined(separator: ", "))")
         case .notEnoughAssessments(let submitted, let required, _):
             "the decision needs \(required) submitted assessments of the round; it has \(submitted)"
         case .conflictOfInterest(let country, let involved, _):
@@ -47,8 +48,4 @@ enum ReviewError: Error, Equatable, CustomStringConvertible {
         case .refused(let reason): reason
         }
     }
-}
-
-extension String {
-    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
 }

@@ -52,14 +52,14 @@ struct Screening: Codable, Sendable, Equatable {
 /// What the secretariat sends to screen: an answer per checklist item, an outcome, and reasons
 /// (required when ineligible).
 struct ScreeningInput: Sendable, Equatable {
-    var answers: [String: (met: Bool, note: String?)]
+    struct Answer: Sendable, Equatable {
+        var met: Bool
+        var note: String?
+    }
+
+    var answers: [String: Answer]
     var outcome: Screening.Outcome
     var reasons: [String]
-
-    static func == (lhs: ScreeningInput, rhs: ScreeningInput) -> Bool {
-        lhs.outcome == rhs.outcome && lhs.reasons == rhs.reasons
-            && lhs.answers.mapValues { "\($0.met)|\($0.note ?? "")" } == rhs.answers.mapValues { "\($0.met)|\($0.note ?? "")" }
-    }
 }
 
 /// The programme manager's decision on a round.
@@ -68,6 +68,15 @@ struct Decision: Codable, Sendable, Equatable {
         case approved
         case rejected
         case revisionRequested = "revision_requested"
+
+        /// The action that takes this decision.
+        var action: ReviewAction {
+            switch self {
+            case .approved: .approve
+            case .rejected: .reject
+            case .revisionRequested: .requestRevision
+            }
+        }
     }
 
     var outcome: Outcome
@@ -94,7 +103,7 @@ struct DecisionInput: Sendable, Equatable {
 
 /// The scores of a set of assessments: how many, the mean of their plain averages and the
 /// mean of their weighted totals, each rounded once (half to even) to hundredths.
-struct Scores: Codable, Sendable, Equatable {
+struct Scores: Encodable, Sendable, Equatable {
     var assessments: Int
     var averageScore: Score?
     var weightedScore: Score?
@@ -108,20 +117,7 @@ struct Scores: Codable, Sendable, Equatable {
         weightedSum = assessments.reduce(0) { $0 + $1.weightedTotal.hundredths }
     }
 
-    /// Equal as the API shows them (`weightedSum` is not sent, so a decoded copy rebuilds it from the rounded mean).
-    static func == (lhs: Scores, rhs: Scores) -> Bool {
-        lhs.assessments == rhs.assessments && lhs.averageScore == rhs.averageScore && lhs.weightedScore == rhs.weightedScore
-    }
-
     private enum CodingKeys: String, CodingKey { case assessments, averageScore, weightedScore }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        assessments = try container.decode(Int.self, forKey: .assessments)
-        averageScore = try container.decodeIfPresent(Score.self, forKey: .averageScore)
-        weightedScore = try container.decodeIfPresent(Score.self, forKey: .weightedScore)
-        weightedSum = (weightedScore?.hundredths ?? 0) * assessments
-    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)

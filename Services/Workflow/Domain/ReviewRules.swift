@@ -1,5 +1,4 @@
 import Foundation
-import Events
 
 /// The published rules of a call: the screening checklist, the assessment rubric, how many
 /// assessments a decision needs, the payment schedule's limits and the days each stage may take.

@@ -23,11 +23,11 @@ enum ReviewStage: String, Codable, Sendable, CaseIterable {
 
     func allows(_ action: ReviewAction) -> Bool { allowedActions.contains(action) }
 
-    /// Stages that wait for someone and so have a deadline.
-    var hasDeadline: Bool { self == .screening || self == .technical || self == .decision }
+    /// Stages that wait for someone and so have a deadline (the overdue job reminds them).
+    var hasDeadline: Bool { allows(.remind) }
 
     /// Nothing follows: the case is decided or closed.
-    var isFinal: Bool { self == .approved || self == .rejected || self == .closed }
+    var isFinal: Bool { allowedActions.isEmpty }
 }
 
 /// Everything that can happen to a review case, by people (through the API) or by events.

@@ -46,21 +46,26 @@ struct OverdueReminders: Service {
 
     /// Raises the reminders due at `now`; returns how many this instance raised.
     func sweep(at now: Date, batch: Int = 100) async throws -> Int {
+        let (rules, system, store) = (self.rules, self.system, self.store)
         let due = try await database.withConnection { try await store.repository.overdue(at: now, limit: batch, on: $0) }
         var raised = 0
         for proposalID in due {
-            let rules = self.rules
-            let system = self.system
-            let store = self.store
-            let reminded = try await database.withTransaction(logger: logger) { connection in
-                guard var reviewCase = try await store.lockUnlessBusy(proposalID: proposalID, on: connection) else { return false }
-                let change = reviewCase.remind(rules: rules, by: system, at: now)
-                try await store.save(reviewCase, change, cause: EventCause(actor: system), on: connection)
-                return !change.isEmpty
-            }
-            if reminded {
-                raised += 1
-                logger.info("review overdue", metadata: ["proposal.id": "\(proposalID.lowercased)"])
+            do {
+                let reminded = try await database.withTransaction(logger: logger) { connection in
+                    guard var reviewCase = try await store.lockUnlessBusy(proposalID: proposalID, on: connection) else { return false }
+                    let change = reviewCase.remind(rules: rules, by: system, at: now)
+                    try await store.save(reviewCase, change, cause: EventCause(actor: system), on: connection)
+                    return !change.isEmpty
+                }
+                if reminded {
+                    raised += 1
+                    logger.info("review overdue", metadata: ["proposal.id": "\(proposalID.lowercased)"])
+                }
+            } catch let error as DatabaseUnavailable {
+                throw error
+            } catch {
+                // One case that can't be reminded (data workflow can't read) must not hold up the others.
+                logger.error("overdue reminder failed", metadata: ["proposal.id": "\(proposalID.lowercased)", "error": "\(String(reflecting: error))"])
             }
         }
         if raised > 0 { wake() }

@@ -9,10 +9,13 @@ import Messaging
 struct ProposalHandlers: Sendable {
     let store: ReviewCaseStore
     let rules: ReviewRules
+    /// Who takes a conflicted reviewer off a revised case: the service itself.
+    let system: EventActor
 
-    init(rules: ReviewRules, logger: Logger) {
+    init(rules: ReviewRules, system: EventActor, logger: Logger) {
         self.store = ReviewCaseStore(logger: logger)
         self.rules = rules
+        self.system = system
     }
 
     var handlers: [EventHandler] {
@@ -23,7 +26,7 @@ struct ProposalHandlers: Sendable {
                 try await refusingContradictions(metadata) {
                     if var reviewCase = try await store.lock(proposalID: submitted.proposalId, on: context.connection) {
                         let change = try reviewCase.resubmit(
-                            submitted, rules: rules, by: metadata.actor, system: .system(ServiceName.workflow.rawValue), at: metadata.occurredAt)
+                            submitted, rules: rules, by: metadata.actor, system: system, at: metadata.occurredAt)
                         try await store.save(reviewCase, change, cause: .event(metadata), on: context.connection)
                     } else {
                         let (reviewCase, change) = ReviewCase.open(submitted, id: UUID(), rules: rules, by: metadata.actor, at: metadata.occurredAt)

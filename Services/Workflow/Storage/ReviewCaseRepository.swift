@@ -26,8 +26,9 @@ struct ReviewCaseRepository: Sendable {
         case skipLocked
     }
 
-    /// The case of a proposal, whole; `lock` locks it for the transaction.
-    func find(proposalID: UUID, lock: Lock = .none, on connection: PostgresConnection) async throws -> ReviewCase? {
+    /// The case of a proposal, whole (its history only when `history`: the domain never reads
+    /// it, so changes skip it); `lock` locks it for the transaction.
+    func find(proposalID: UUID, lock: Lock = .none, history: Bool = true, on connection: PostgresConnection) async throws -> ReviewCase? {
         let clause = switch lock {
         case .none: ""
         case .wait: "FOR UPDATE"
@@ -38,12 +39,7 @@ struct ReviewCaseRepository: Sendable {
             logger: logger)
         guard var reviewCase = try await Self.decode(rows).first?.0 else { return nil }
         try await complete(&reviewCase, on: connection)
-        reviewCase.history = try await history(caseID: reviewCase.id, on: connection)
-        let reminders = try await connection.query(
-            "SELECT round, stage, at FROM review_reminders WHERE case_id = \(reviewCase.id) ORDER BY at", logger: logger)
-        for try await (round, stage, at) in reminders.decode((Int, String, Date).self, context: .default) {
-            reviewCase.reminders.append(.init(round: round, stage: try Self.stage(stage, of: reviewCase.id), at: at))
-        }
+        if history { reviewCase.history = try await self.history(caseID: reviewCase.id, on: connection) }
         return reviewCase
     }
 
@@ -59,7 +55,7 @@ struct ReviewCaseRepository: Sendable {
                     \(reviewCase.leadCountry), \(reviewCase.participatingCountries), \(reviewCase.requestedBudget.cents),
                     \(reviewCase.revision), \(reviewCase.stage.rawValue), \(reviewCase.openedAt), \(reviewCase.updatedAt),
                     \(summary.summary), \(summary.objectives), \(summary.cbrnCategories), \(summary.cbrnAreas),
-                    \(summary.durationMonths), \(try Self.json(summary.implementingPartners)), \(reviewCase.currentRound.number),
+                    \(summary.durationMonths), \(try JSONColumn.encode(summary.implementingPartners)), \(reviewCase.currentRound.number),
                     \(reviewCase.stageEnteredAt), \(reviewCase.dueAt))
             """,
             logger: logger)
@@ -79,9 +75,9 @@ struct ReviewCaseRepository: Sendable {
                    requested_budget_cents = \(reviewCase.requestedBudget.cents), revision = \(reviewCase.revision),
                    stage = \(reviewCase.stage.rawValue), updated_at = \(reviewCase.updatedAt), summary = \(summary.summary),
                    objectives = \(summary.objectives), cbrn_categories = \(summary.cbrnCategories), cbrn_areas = \(summary.cbrnAreas),
-                   duration_months = \(summary.durationMonths), implementing_partners = \(try Self.json(summary.implementingPartners)),
+                   duration_months = \(summary.durationMonths), implementing_partners = \(try JSONColumn.encode(summary.implementingPartners)),
                    round = \(reviewCase.currentRound.number), stage_entered_at = \(reviewCase.stageEnteredAt), due_at = \(reviewCase.dueAt),
-                   assessment_count = \(scores.assessments), weighted_score_hundredths = \(scores.weightedScore?.hundredths)
+                   weighted_score_hundredths = \(scores.weightedScore?.hundredths)
             WHERE id = \(reviewCase.id)
             """,
             logger: logger)
@@ -112,8 +108,8 @@ struct ReviewCaseRepository: Sendable {
     /// The current round: its row first (open), then its assessments, then its end if it ended.
     private func saveCurrentRound(of reviewCase: ReviewCase, on connection: PostgresConnection) async throws {
         let round = reviewCase.currentRound
-        let screening = try round.screening.map(Self.json)
-        let decision = try round.decision.map(Self.json)
+        let screening = try round.screening.map(JSONColumn.encode)
+        let decision = try round.decision.map(JSONColumn.encode)
         try await connection.query(
             """
             INSERT INTO review_rounds (case_id, number, revision, opened_at, screening, decision)
@@ -130,7 +126,7 @@ struct ReviewCaseRepository: Sendable {
                                                 weighted_total_hundredths, average_hundredths, recommendation, comment,
                                                 no_conflict_declared_at, submitted_at, amended_at, amendments)
                 SELECT \(reviewCase.id), \(round.number), \(assessment.reviewer), \(assessment.reviewerName), \(assessment.reviewerCountry),
-                       \(try Self.json(assessment.scores)), \(assessment.weightedTotal.hundredths), \(assessment.averageScore.hundredths),
+                       \(try JSONColumn.encode(assessment.scores)), \(assessment.weightedTotal.hundredths), \(assessment.averageScore.hundredths),
                        \(assessment.recommendation.rawValue), \(assessment.comment), \(assessment.noConflictDeclaredAt), \(assessment.submittedAt),
                        \(assessment.amendedAt), \(assessment.amendments)
                 WHERE EXISTS (SELECT 1 FROM review_rounds WHERE case_id = \(reviewCase.id) AND number = \(round.number) AND ended_at IS NULL)
@@ -258,7 +254,7 @@ struct ReviewCaseRepository: Sendable {
         reviewCase = cases[0]
     }
 
-    /// Adds assignments, rounds and assessments to cases read from `review_cases`.
+    /// Adds assignments, rounds, assessments and reminders to cases read from `review_cases`.
     private func complete(_ cases: inout [ReviewCase], on connection: PostgresConnection) async throws {
         guard !cases.isEmpty else { return }
         let ids = cases.map(\.id)
@@ -271,8 +267,8 @@ struct ReviewCaseRepository: Sendable {
             (UUID, Int, Int, Date, String?, String?, Date?).self, context: .default)
         {
             var round = ReviewRound(number: number, revision: revision, openedAt: openedAt)
-            round.screening = try screening.map { try Self.decodeJSON(Screening.self, $0) }
-            round.decision = try decision.map { try Self.decodeJSON(Decision.self, $0) }
+            round.screening = try screening.map { try JSONColumn.decode(Screening.self, $0) }
+            round.decision = try decision.map { try JSONColumn.decode(Decision.self, $0) }
             round.endedAt = endedAt
             rounds[caseID, default: []].append(round)
         }
@@ -295,15 +291,22 @@ struct ReviewCaseRepository: Sendable {
             rounds[caseID]?[index].assessments.append(Assessment(
                 reviewer: try cell("reviewer_sub", String.self), reviewerName: try cell("reviewer_name", String.self),
                 reviewerCountry: try cell("reviewer_country", String.self),
-                scores: try Self.decodeJSON([Assessment.CriterionScore].self, try cell("scores", String.self)),
+                scores: try JSONColumn.decode([Assessment.CriterionScore].self, try cell("scores", String.self)),
                 weightedTotal: Score(hundredths: try cell("weighted_total_hundredths", Int.self)),
                 averageScore: Score(hundredths: try cell("average_hundredths", Int.self)), recommendation: known,
                 comment: try cell("comment", String?.self), noConflictDeclaredAt: try cell("no_conflict_declared_at", Date.self),
                 submittedAt: try cell("submitted_at", Date.self), amendedAt: try cell("amended_at", Date?.self),
                 amendments: try cell("amendments", Int.self)))
         }
+        var reminders: [UUID: [ReviewCase.Reminder]] = [:]
+        let reminderRows = try await connection.query(
+            "SELECT case_id, round, stage, at FROM review_reminders WHERE case_id = ANY(\(ids)) ORDER BY at", logger: logger)
+        for try await (caseID, round, stage, at) in reminderRows.decode((UUID, Int, String, Date).self, context: .default) {
+            reminders[caseID, default: []].append(.init(round: round, stage: try Self.stage(stage, of: caseID), at: at))
+        }
         for index in cases.indices {
             cases[index].assignments = assignments[cases[index].id] ?? []
+            cases[index].reminders = reminders[cases[index].id] ?? []
             guard let found = rounds[cases[index].id], !found.isEmpty else {
                 throw StorageError(.unexpectedResult, "review case \(cases[index].id) has no round")
             }
@@ -311,7 +314,8 @@ struct ReviewCaseRepository: Sendable {
         }
     }
 
-    private func history(caseID: UUID, on connection: PostgresConnection) async throws -> [ReviewCase.HistoryEntry] {
+    /// A case's steps, oldest first.
+    func history(caseID: UUID, on connection: PostgresConnection) async throws -> [ReviewCase.HistoryEntry] {
         let rows = try await connection.query(
             "SELECT at, actor_sub, actor_role, action, detail, round, reviewer_sub FROM review_history WHERE case_id = \(caseID) ORDER BY seq",
             logger: logger)
@@ -357,7 +361,7 @@ struct ReviewCaseRepository: Sendable {
             let cells = row.makeRandomAccess()
             func cell<T: PostgresDecodable>(_ column: String, _ type: T.Type) throws -> T { try cells[column].decode(T.self, context: .default) }
             let id = try cell("id", UUID.self)
-            let partners = try decodeJSON([ProposalSubmitted.Partner].self, try cell("implementing_partners", String.self))
+            let partners = try JSONColumn.decode([ProposalSubmitted.Partner].self, try cell("implementing_partners", String.self))
             let summary = ReviewCase.ProposalSummary(
                 summary: try cell("summary", String?.self), objectives: try cell("objectives", [String].self),
                 cbrnCategories: try cell("cbrn_categories", [String].self), cbrnAreas: try cell("cbrn_areas", [String].self),
@@ -374,31 +378,5 @@ struct ReviewCaseRepository: Sendable {
             result.append((reviewCase, cursor))
         }
         return result
-    }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.timeIntervalSince1970)
-        }
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            Date(timeIntervalSince1970: try decoder.singleValueContainer().decode(Double.self))
-        }
-        return decoder
-    }()
-
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try decoder.decode(T.self, from: Data(text.utf8))
     }
 }

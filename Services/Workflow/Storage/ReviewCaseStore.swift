@@ -17,12 +17,12 @@ struct ReviewCaseStore: Sendable {
 
     /// The case of a proposal, locked for the rest of the transaction, or nil.
     func lock(proposalID: UUID, on connection: PostgresConnection) async throws -> ReviewCase? {
-        try await repository.find(proposalID: proposalID, lock: .wait, on: connection)
+        try await repository.find(proposalID: proposalID, lock: .wait, history: false, on: connection)
     }
 
     /// The case, locked, or nil when it does not exist or another transaction holds it.
     func lockUnlessBusy(proposalID: UUID, on connection: PostgresConnection) async throws -> ReviewCase? {
-        try await repository.find(proposalID: proposalID, lock: .skipLocked, on: connection)
+        try await repository.find(proposalID: proposalID, lock: .skipLocked, history: false, on: connection)
     }
 
     func insert(_ reviewCase: ReviewCase, _ change: ReviewChange, cause: EventCause, on connection: PostgresConnection) async throws {
