@@ -5,6 +5,8 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import PostgresNIO
+import ServiceLifecycle
+import Storage
 
 /// `Idempotency-Key` for any write: the first answer to (caller, key) is kept and given again
 /// to a retry of the same request, in the transaction of the change itself, so a failed
@@ -117,5 +119,40 @@ public struct Idempotency: Sendable {
             VALUES (\(request.caller), \(request.key), \(request.operation), \(request.requestHash), \(Int(answer.status.code)), \(answer.body), \(headers))
             """,
             logger: logger)
+    }
+}
+
+/// Forgets stored answers once no client would retry them any more: every hour, answers
+/// older than `keep` (7 days) are deleted. Every replica may run it; a delete twice is harmless.
+public struct IdempotencyRetention: Service {
+    let database: Database
+    let keep: Duration
+    let interval: Duration
+    let logger: Logger
+
+    public init(database: Database, keep: Duration = .seconds(7 * 24 * 3600), interval: Duration = .seconds(3600), logger: Logger) {
+        self.database = database
+        self.keep = keep
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    _ = try await self.sweep(at: Date())
+                } catch {
+                    self.logger.warning("stored idempotent answers not cleaned up; trying again later", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                try? await Task.sleep(for: self.interval)
+            }
+        }
+    }
+
+    /// Deletes the answers stored before `now - keep`; returns how many.
+    public func sweep(at now: Date) async throws -> Int {
+        let cutoff = now.addingTimeInterval(-Double(keep.components.seconds))
+        return try await database.rows("DELETE FROM idempotent_requests WHERE created_at < \(cutoff) RETURNING 1", logger: logger).count
     }
 }

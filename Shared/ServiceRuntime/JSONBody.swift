@@ -15,6 +15,15 @@ public struct JSONBody: Sendable {
         self.value = try ProblemJSONDecoder.jsonValue(data)
     }
 
+    /// The body of a request whose body is optional: nil when it has no bytes at all, whatever
+    /// its headers say (`Content-Length: 00`, a chunked empty body), else checked as above.
+    public static func ifPresent(_ request: Request, context: some RequestContext) async throws -> JSONBody? {
+        var request = request
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try await JSONBody(request, context: context)
+    }
+
     /// A reader of the body's fields, which must all be among `known`; `shape` shows a valid body in messages.
     public func objectReader(known: Set<String>, shape: String) -> BodyReader {
         BodyReader(value, known: known, shape: shape)

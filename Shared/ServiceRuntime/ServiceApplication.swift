@@ -57,8 +57,9 @@ public enum ServiceApplication {
                 configuration: .init(lanes: configuration.consumerLanes), logger: logger,
                 ready: { try await gate.wait() })
         }
-        // A service's own jobs use its tables: they start once the migrations ran.
-        services += S.services(dependencies, settings: settings).map { AfterMigrations(gate: gate, service: $0) }
+        // Jobs (the runtime's retention, a service's own) use their tables: they start once the migrations ran.
+        services += ([IdempotencyRetention(database: database, logger: logger)] + S.services(dependencies, settings: settings))
+            .map { AfterMigrations(gate: gate, service: $0) }
         services.append(relay)
         if let consumer { services.append(consumer) }
 

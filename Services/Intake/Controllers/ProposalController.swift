@@ -112,8 +112,7 @@ struct ProposalController: Sendable {
         let caller = try context.requireCaller()
         let id = try context.uuidParameter("id")
         var reason: String?
-        if request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
-            let body = try await JSONBody(request, context: context)
+        if let body = try await JSONBody.ifPresent(request, context: context) {
             var reader = body.objectReader(known: ["reason"], shape: #"{"reason": "…"}"#)
             reason = reader.text("reason", maximum: 2000)
             try reader.validate()
