@@ -40,7 +40,8 @@ let package = Package(
         // MARK: Shared libraries
         .target(
             name: "Events",
-            path: "Shared/Events"
+            path: "Shared/Events",
+            resources: [.copy("reference-data.json")]
         ),
         .target(
             name: "AMQP",
@@ -101,7 +102,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Services/Intake",
-            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml"), .copy("Domain/reference-data.json")]
+            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
         ),
         .executableTarget(
             name: "Workflow",
@@ -117,7 +118,8 @@ let package = Package(
             name: "Funding",
             dependencies: [
                 "ServiceRuntime", "Events", "Storage", "Messaging",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/Funding",
             resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
@@ -178,6 +180,14 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/WorkflowTests"
+        ),
+        .testTarget(
+            name: "FundingTests",
+            dependencies: [
+                "Funding", "Events", "Messaging", "ServiceRuntime", "Storage", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/FundingTests"
         ),
         .testTarget(
             name: "CatalogueTests",

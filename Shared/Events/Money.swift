@@ -71,6 +71,10 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
         try container.encode(description)
     }
 
+    /// Exact: digits, an optional '.' with one or two more, an optional leading '-'; nothing
+    /// else (no spaces, exponents, '+', grouping or decimal commas). Every value of 64-bit
+    /// cents parses, from "-92233720368547758.08" to "92233720368547758.07"; one cent beyond
+    /// is nil. "-0.00" is zero.
     static func parseCents(_ text: String) -> Int64? {
         var utf8 = Substring(text).utf8[...]
         var negative = false
@@ -79,25 +83,25 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
             utf8 = utf8.dropFirst()
         }
         let parts = utf8.split(separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
-        guard let whole = parts.first, !whole.isEmpty, whole.count <= 16,
-              whole.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-        else { return nil }
-        var fraction: Substring.UTF8View.SubSequence = ""[...].utf8
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        guard let whole = parts.first, !whole.isEmpty, whole.count <= 20, whole.allSatisfy(isDigit) else { return nil }
+        var fraction: [UInt8] = []
         if parts.count == 2 {
-            fraction = parts[1]
-            guard !fraction.isEmpty, fraction.count <= 2,
-                  fraction.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-            else { return nil }
+            fraction = Array(parts[1])
+            guard !fraction.isEmpty, fraction.count <= 2, fraction.allSatisfy(isDigit) else { return nil }
         }
+        while fraction.count < 2 { fraction.append(UInt8(ascii: "0")) }
+        // Accumulated negatively, so that Int64.min (one cent further than max) is reachable.
         var cents: Int64 = 0
-        for digit in whole { cents = cents * 10 + Int64(digit - UInt8(ascii: "0")) }
-        var fractionCents: Int64 = 0
-        for digit in fraction { fractionCents = fractionCents * 10 + Int64(digit - UInt8(ascii: "0")) }
-        if fraction.count == 1 { fractionCents *= 10 }
-        let (total, overflow) = cents.multipliedReportingOverflow(by: 100)
-        guard !overflow else { return nil }
-        let value = total + fractionCents
-        return negative ? -value : value
+        for digit in Array(whole) + fraction {
+            let (shifted, overflow) = cents.multipliedReportingOverflow(by: 10)
+            let (next, under) = shifted.subtractingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
+            guard !overflow, !under else { return nil }
+            cents = next
+        }
+        if negative { return cents }
+        let (positive, overflow) = Int64(0).subtractingReportingOverflow(cents)
+        return overflow ? nil : positive
     }
 }
 

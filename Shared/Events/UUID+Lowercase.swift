@@ -14,6 +14,15 @@ extension KeyedEncodingContainer {
     public mutating func encodeIfPresent(_ value: UUID?, forKey key: Key) throws {
         try encodeIfPresent(value?.lowercased, forKey: key)
     }
+
+    /// Lists of ids too (an array's own container would otherwise write them upper-case).
+    public mutating func encode(_ value: [UUID], forKey key: Key) throws {
+        try encode(value.map(\.lowercased), forKey: key)
+    }
+
+    public mutating func encodeIfPresent(_ value: [UUID]?, forKey key: Key) throws {
+        try encodeIfPresent(value?.map(\.lowercased), forKey: key)
+    }
 }
 
 extension UUID {

@@ -11,14 +11,23 @@ public struct DecidedProposal: Codable, Sendable, Equatable {
     public var leadCountry: String
     public var participatingCountries: [String]
     public var requestedBudget: Money
+    /// The proposal's summary and planned duration, as reviewed (absent from events of
+    /// earlier releases): what a funder's report (IATI) describes the project with.
+    public var summary: String?
+    public var durationMonths: Int?
 
-    public init(reference: String, title: String, region: String, leadCountry: String, participatingCountries: [String], requestedBudget: Money) {
+    public init(
+        reference: String, title: String, region: String, leadCountry: String, participatingCountries: [String], requestedBudget: Money,
+        summary: String? = nil, durationMonths: Int? = nil
+    ) {
         self.reference = reference
         self.title = title
         self.region = region
         self.leadCountry = leadCountry
         self.participatingCountries = participatingCountries
         self.requestedBudget = requestedBudget
+        self.summary = summary
+        self.durationMonths = durationMonths
     }
 }
 

@@ -17,6 +17,10 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     /// For a 409 on a state machine: the current state and what it allows.
     public var state: String?
     public var allowedActions: [String]?
+    /// For a refused business rule (funding's money rules): which rule, and by how much the
+    /// request goes past it (a decimal string of euros).
+    public var rule: String?
+    public var excess: String?
 
     public init(
         type: String = "about:blank", title: String, status: Int, detail: String? = nil, instance: String? = nil,

@@ -21,12 +21,13 @@ struct AuthorizationMatrixTests {
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let roles = ["focal_point", "secretariat", "reviewer", "finance", "admin"]
+    static let services = ["intake", "workflow", "funding"]
 
     static func rows() throws -> [Row] {
         let text = try String(contentsOf: root.appendingPathComponent("docs/authorization.md"), encoding: .utf8)
         return text.split(separator: "\n").compactMap { line -> Row? in
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count == 6, ["intake", "workflow"].contains(cells[0]), let status = UInt(cells[5]) else { return nil }
+            guard cells.count == 6, Self.services.contains(cells[0]), let status = UInt(cells[5]) else { return nil }
             let request = cells[2].split(separator: " ", maxSplits: 1).map(String.init)
             return Row(service: cells[0], operation: cells[1], method: request[0], path: request[1], role: cells[3], scope: cells[4], status: status)
         }
@@ -49,14 +50,15 @@ struct AuthorizationMatrixTests {
 
     @Test func everyAuthenticatedOperationHasARowForEveryRole() throws {
         let rows = try Self.rows()
-        for service in ["intake", "workflow"] {
+        for service in Self.services {
             for operation in try Self.authenticatedOperations(service) {
                 let covered = Set(rows.filter { $0.service == service && $0.operation == operation }.map(\.role))
                 #expect(covered == Set(Self.roles), "\(service) \(operation) has no row for \(Set(Self.roles).subtracting(covered).sorted())")
             }
         }
-        let known = Set(try Self.authenticatedOperations("intake")).union(try Self.authenticatedOperations("workflow"))
-        for row in rows { #expect(known.contains(row.operation), "\(row.operation) is in the matrix but in no spec") }
+        for row in rows {
+            #expect(try Self.authenticatedOperations(row.service).contains(row.operation), "\(row.service) \(row.operation) is in the matrix but not in its spec")
+        }
     }
 
     func token(role: String, scope: String) async throws -> [(String, String)] {
@@ -75,6 +77,8 @@ struct AuthorizationMatrixTests {
         let isolation = TestEnvironment.uniqueName("mx")
         let intake = try ServiceProcess("coe-intake", isolation: isolation)
         let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
+        let funding = try ServiceProcess("coe-funding", isolation: isolation)
+        try await funding.start()
         try await workflow.start()
         try await intake.start()
         let owner = try await Callers.kazakhFocalPoint
@@ -108,6 +112,41 @@ struct AuthorizationMatrixTests {
             }
         }
 
+        let finance = try await TestTokens.header(role: "finance", sub: "finance-1")
+        let recorder = try await TestTokens.header(role: "finance", sub: "fin-recorder")
+        var instruments = 0
+        /// A fresh CA envelope of this year (a new instrument each time: one envelope per year, region and instrument).
+        func envelope(instrument: String = "IfS", amount: String = "1000.00") async throws -> String {
+            let created = try await funding.post(
+                "/v1/envelopes", json: #"{"year":\#(Finance.year),"region":"CA","instrument":"\#(instrument)","amount":"\#(amount)","reason":"Matrix envelope"}"#,
+                headers: finance)
+            #expect(created.status == .created, "\(created.text)")
+            return try created.json(EnvelopeReply.self).id.lowercased
+        }
+        let sharedEnvelope = try await envelope(amount: "100000000.00")
+        /// An approved proposal's active commitment, with a pending pre-financing payment recorded by `fin-recorder`.
+        func commitmentWithPayment() async throws -> (String, String) {
+            let id = try await submitProposal(intake)
+            try await decisionCase(id)
+            let decided = try await workflow.post("/v1/reviews/\(id)/decision", json: approvalJSON, headers: try await TestTokens.header(role: "admin", sub: "pm-1"))
+            #expect(decided.status == .ok, "\(decided.text)")
+            var commitment: CommitmentReply?
+            #expect(try await eventually {
+                struct Page: Decodable { var items: [CommitmentReply] }
+                commitment = try await funding.get("/v1/commitments?limit=100", headers: finance).json(Page.self).items.first { $0.proposalId.lowercased == id }
+                return commitment != nil
+            }, "\(funding.tail())")
+            let found = try #require(commitment)
+            #expect(found.status == "active")
+            let recorded = try await funding.post(
+                "/v1/commitments/\(found.id.lowercased)/payments",
+                json: #"{"tranche":"pre_financing","amount":"400000.00","valueDate":"2025-06-30","bankReference":"MX-FIXTURE"}"#, headers: recorder)
+            #expect(recorded.status == .created, "\(recorded.text)")
+            let payment = try #require(try recorded.json(CommitmentReply.self).payments.last)
+            return (found.id.lowercased, payment.id.lowercased)
+        }
+        let sharedCommitment = try await commitmentWithPayment()
+
         for row in try Self.rows() {
             let changes = row.method != "GET"
             // A change gets resources of its own, so that rows don't depend on each other.
@@ -134,6 +173,15 @@ struct AuthorizationMatrixTests {
                 path = path.replacingOccurrences(of: "{draft}", with: id)
                 if row.method == "PATCH" { headers.append(("If-Match", "\"1\"")) }
             }
+            if path.contains("{envelope}") {
+                instruments += 1
+                let id = changes ? try await envelope(instrument: "MX\(instruments)") : sharedEnvelope
+                path = path.replacingOccurrences(of: "{envelope}", with: id)
+            }
+            if path.contains("{commitment}") {
+                let (commitment, payment) = changes ? try await commitmentWithPayment() : sharedCommitment
+                path = path.replacingOccurrences(of: "{commitment}", with: commitment).replacingOccurrences(of: "{payment}", with: payment)
+            }
             let body: String? = switch row.operation {
             case "createProposal": #"{"title":"A row of the matrix"}"#
             case "updateProposal": #"{"durationMonths":12}"#
@@ -141,13 +189,22 @@ struct AuthorizationMatrixTests {
             case "screenProposal": eligibleScreeningJSON
             case "submitAssessment", "amendAssessment": assessmentJSON
             case "decideProposal": approvalJSON
+            case "createEnvelope": #"{"year":2099,"region":"SEA","amount":"1000000.00","reason":"A row of the matrix"}"#
+            case "adjustEnvelope": #"{"delta":"250000.00","reason":"A row of the matrix"}"#
+            case "recordPayment": #"{"tranche":"pre_financing","amount":"100000.00","valueDate":"2025-06-30","bankReference":"MX-1"}"#
+            case "rejectPayment": #"{"reason":"A row of the matrix"}"#
             default: nil
             }
-            let service = row.service == "intake" ? intake : workflow
+            let service = switch row.service {
+            case "intake": intake
+            case "workflow": workflow
+            default: funding
+            }
             let reply = try await service.request(.init(rawValue: row.method), path, json: body, headers: headers)
             #expect(reply.status.code == row.status, "\(row): \(reply.status.code) \(reply.text)")
         }
         #expect(try await intake.stop() == 0)
         #expect(try await workflow.stop() == 0)
+        #expect(try await funding.stop() == 0)
     }
 }

@@ -180,6 +180,92 @@ struct OpenAPIContractTests {
         #expect(try await workflow.stop() == 0)
     }
 
+    @Test func fundingAnswersWithWhatItsSpecDescribes() async throws {
+        let isolation = TestEnvironment.uniqueName("oas")
+        let intake = try ServiceProcess("coe-intake", isolation: isolation)
+        let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
+        let funding = try ServiceProcess("coe-funding", isolation: isolation)
+        try await funding.start()
+        try await workflow.start()
+        try await intake.start()
+        let alice = try await Finance.alice
+        let bob = try await Finance.bob
+        let secretariat = try await Callers.centralAsiaSecretariat
+        let focalPoint = try await Callers.kazakhFocalPoint
+        // A short envelope, then a proposal approved for 1 000 000.00: its commitment is blocked.
+        let created = try await funding.post(
+            "/v1/envelopes", json: #"{"year":\#(Finance.year),"region":"CA","amount":"100.00","reason":"First instalment"}"#, headers: alice)
+        let envelope = try created.json(EnvelopeReply.self).id.lowercased
+        let proposal = try await submitProposal(intake)
+        #expect(try await eventually { try await workflow.get("/v1/reviews/\(proposal)", headers: secretariat).status == .ok })
+        let steps = ReviewSteps(workflow: workflow, id: proposal)
+        try await steps.toDecision([80, 70, 75, 60, 90], [70, 80, 65, 70, 80])
+        #expect(try await steps.decide(approvalJSON).status == .ok)
+        var commitment = ""
+        #expect(try await eventually {
+            struct Page: Decodable { var items: [CommitmentReply] }
+            commitment = try await funding.get("/v1/commitments", headers: alice).json(Page.self).items.first?.id.lowercased ?? ""
+            return !commitment.isEmpty
+        }, "\(funding.tail())")
+        let payments = "/v1/commitments/\(commitment)/payments"
+        func payment(_ json: String) -> String { #"{"tranche":"pre_financing","valueDate":"2025-06-30","bankReference":"OAS",\#(json)}"# }
+        let first = try await funding.post(
+            "/v1/envelopes/\(envelope)/adjustments", json: #"{"delta":"5000000.00","reason":"Second instalment"}"#, headers: alice)
+        #expect(first.status == .ok)
+        let recorded = try await funding.post(payments, json: payment(#""amount":"100000.00""#), headers: alice)
+        let firstPayment = try #require(try recorded.json(CommitmentReply.self).payments.last).id.lowercased
+        let second = try await funding.post(payments, json: payment(#""amount":"50000.00""#), headers: alice)
+        let secondPayment = try #require(try second.json(CommitmentReply.self).payments.last).id.lowercased
+        try await Self.check(funding, spec: "Funding", samples: try await Self.common() + [
+            Sample(operation: "listEnvelopes", method: "GET", path: "/v1/envelopes?year=\(Finance.year)", json: nil, headers: secretariat),
+            Sample(operation: "getEnvelope", method: "GET", path: "/v1/envelopes/\(envelope)", json: nil, headers: alice),
+            Sample(
+                operation: "createEnvelope", method: "POST", path: "/v1/envelopes",
+                json: #"{"year":2099,"region":"SEA","instrument":"IcSP","amount":"1000000.00","reason":"A later allocation"}"#,
+                headers: alice + [("Idempotency-Key", "oas-envelope")]),
+            // The same envelope again: 409 envelope-exists; a cut below what is committed: 409 below-committed.
+            Sample(
+                operation: "createEnvelope", method: "POST", path: "/v1/envelopes",
+                json: #"{"year":\#(Finance.year),"region":"CA","amount":"1.00","reason":"Again"}"#, headers: alice),
+            Sample(
+                operation: "adjustEnvelope", method: "POST", path: "/v1/envelopes/\(envelope)/adjustments",
+                json: #"{"delta":"-5000000.00","reason":"Cut"}"#, headers: alice),
+            Sample(
+                operation: "adjustEnvelope", method: "POST", path: "/v1/envelopes/\(envelope)/adjustments",
+                json: #"{"delta":"1.00","reason":"Rounding"}"#, headers: alice),
+            Sample(operation: "listCommitments", method: "GET", path: "/v1/commitments?status=active&limit=5", json: nil, headers: focalPoint),
+            Sample(operation: "getCommitment", method: "GET", path: "/v1/commitments/\(commitment)", json: nil, headers: secretariat),
+            Sample(operation: "retryCommitment", method: "POST", path: "/v1/commitments/\(commitment)/retry", json: nil, headers: alice),
+            // Above the schedule's pre-financing share: 422 naming the rule and the excess.
+            Sample(operation: "recordPayment", method: "POST", path: payments, json: payment(#""amount":"400000.01""#), headers: alice),
+            Sample(
+                operation: "recordPayment", method: "POST", path: payments, json: payment(#""amount":"1000.00""#),
+                headers: alice + [("Idempotency-Key", "oas-payment")]),
+            Sample(operation: "getPayment", method: "GET", path: "\(payments)/\(firstPayment)", json: nil, headers: focalPoint),
+            Sample(operation: "verifyPayment", method: "POST", path: "\(payments)/\(firstPayment)/verification", json: nil, headers: alice),
+            Sample(operation: "verifyPayment", method: "POST", path: "\(payments)/\(firstPayment)/verification", json: nil, headers: bob),
+            Sample(operation: "verifyPayment", method: "POST", path: "\(payments)/\(firstPayment)/verification", json: nil, headers: bob),
+            Sample(operation: "rejectPayment", method: "POST", path: "\(payments)/\(secondPayment)/rejection", json: #"{"reason":"Duplicate"}"#, headers: bob),
+            Sample(operation: "rejectPayment", method: "POST", path: "\(payments)/\(secondPayment)/rejection", json: #"{"reason":"Again"}"#, headers: bob),
+            Sample(operation: "getLedger", method: "GET", path: "/v1/commitments/\(commitment)/ledger", json: nil, headers: focalPoint),
+            Sample(operation: "getLedger", method: "GET", path: "/v1/commitments/\(commitment)/ledger?format=csv", json: nil, headers: alice),
+            Sample(operation: "getRegionReport", method: "GET", path: "/v1/reports/regions?year=\(Finance.year)", json: nil, headers: alice),
+            Sample(operation: "getRegionReport", method: "GET", path: "/v1/reports/regions?format=csv", json: nil, headers: secretariat),
+            Sample(operation: "getCountryReport", method: "GET", path: "/v1/reports/countries?region=CA", json: nil, headers: alice),
+            Sample(operation: "getCountryReport", method: "GET", path: "/v1/reports/countries", json: nil, headers: alice + [("Accept", "text/csv")]),
+            Sample(operation: "exportIATI", method: "GET", path: "/v1/exports/iati", json: nil, headers: alice),
+            // Error answers are documented too.
+            Sample(operation: "getCommitment", method: "GET", path: "/v1/commitments/\(UUID().lowercased)", json: nil, headers: alice),
+            Sample(operation: "listCommitments", method: "GET", path: "/v1/commitments?status=spent", json: nil, headers: alice),
+            Sample(operation: "getPayment", method: "GET", path: "\(payments)/\(UUID().lowercased)", json: nil, headers: alice),
+            Sample(operation: "exportIATI", method: "GET", path: "/v1/exports/iati?region=SEA", json: nil, headers: alice),
+            Sample(operation: "getRegionReport", method: "GET", path: "/v1/reports/regions", json: nil, headers: focalPoint),
+        ])
+        #expect(try await intake.stop() == 0)
+        #expect(try await workflow.stop() == 0)
+        #expect(try await funding.stop() == 0)
+    }
+
     /// Every operation of the spec has a sample, and every sample's answer is one the spec documents, with its schema.
     static func check(_ service: ServiceProcess, spec name: String, samples: [Sample]) async throws {
         let text = try String(contentsOf: specURL(name), encoding: .utf8)

@@ -30,9 +30,14 @@ struct ProblemReply: Decodable {
         var field: String
         var problem: String
     }
+    var type: String
     var status: Int
     var title: String
+    var detail: String?
     var errors: [Field]?
+    /// A refused money rule (funding): which, and by how much.
+    var rule: String?
+    var excess: String?
 }
 
 

@@ -2,7 +2,8 @@
 # Installs what the local stack needs and is missing, with Debian's packages: PostgreSQL
 # (server, psql and libpq-dev for the tooling: psql, pg_isready, pgbench), RabbitMQ,
 # rabbitmq-c (librabbitmq-dev, the services' AMQP client), Python's aiosmtpd (an SMTP
-# catcher) and venv (the API fuzzer's virtual environment).
+# catcher), venv (the API fuzzer's virtual environment) and xmllint (libxml2-utils: the
+# tests validate the IATI export against the IATI 2.03 schema).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 missing=()
@@ -15,6 +16,7 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 python3 -c 'import aiosmtpd' 2>/dev/null || [ -f /usr/lib/python3/dist-packages/aiosmtpd/__init__.py ] || missing+=(python3-aiosmtpd)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"

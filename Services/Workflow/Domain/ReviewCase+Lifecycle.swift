@@ -299,7 +299,8 @@ extension ReviewCase {
     var decided: DecidedProposal {
         DecidedProposal(
             reference: reference, title: title, region: region, leadCountry: leadCountry,
-            participatingCountries: participatingCountries, requestedBudget: requestedBudget)
+            participatingCountries: participatingCountries, requestedBudget: requestedBudget,
+            summary: proposal.summary, durationMonths: proposal.durationMonths)
     }
 
     private func require(_ action: ReviewAction) throws(ReviewError) {

@@ -1,0 +1,111 @@
+import Events
+import Foundation
+import Hummingbird
+import ServiceRuntime
+
+/// An envelope as the API shows it, with its adjustments when read alone.
+struct EnvelopeView: ResponseEncodable, Sendable {
+    var id: UUID
+    var year: Int
+    var region: String
+    var instrument: String
+    var amount: Money
+    var committed: Money
+    var available: Money
+    var createdAt: Date
+    var updatedAt: Date
+    var adjustments: [Envelope.Adjustment]?
+    /// After a change: the blocked commitments it let through.
+    var commitmentsUnblocked: [UUID]?
+
+    init(_ envelope: Envelope, adjustments: [Envelope.Adjustment]? = nil, unblocked: [UUID]? = nil) {
+        id = envelope.id
+        year = envelope.year
+        region = envelope.region
+        instrument = envelope.instrument
+        amount = envelope.amount
+        committed = envelope.committed
+        available = envelope.available
+        createdAt = envelope.createdAt
+        updatedAt = envelope.updatedAt
+        self.adjustments = adjustments
+        commitmentsUnblocked = unblocked
+    }
+}
+
+/// `GET /v1/envelopes`.
+struct EnvelopePage: ResponseEncodable, Sendable {
+    var items: [EnvelopeView]
+}
+
+/// A commitment as the API shows it: its figures, its schedule, its movements and what the caller may do.
+struct CommitmentView: ResponseEncodable, Sendable {
+    var id: UUID
+    var proposalId: UUID
+    var caseId: UUID
+    var reference: String
+    var title: String
+    var region: String
+    var leadCountry: String
+    var participatingCountries: [String]
+    var year: Int
+    var instrument: String
+    var status: Commitment.Status
+    var amount: Money
+    var disbursed: Money
+    var remaining: Money
+    var pending: Money
+    var released: Money
+    var shortfall: Money?
+    var paymentSchedule: [PaymentTranche]
+    var approvedAt: Date
+    var committedAt: Date?
+    var closedAt: Date?
+    var updatedAt: Date
+    var payments: [Movement]
+    var allowedActions: [CommitmentAction]
+
+    init(_ commitment: Commitment, access: FundingAccess) {
+        id = commitment.id
+        proposalId = commitment.project.proposalId
+        caseId = commitment.project.caseId
+        reference = commitment.project.reference
+        title = commitment.project.title
+        region = commitment.project.region
+        leadCountry = commitment.project.leadCountry
+        participatingCountries = commitment.project.participatingCountries
+        year = commitment.year
+        instrument = commitment.instrument
+        status = commitment.status
+        amount = commitment.amount
+        disbursed = commitment.disbursed
+        remaining = commitment.remaining
+        pending = commitment.pending
+        released = commitment.released
+        shortfall = commitment.shortfall
+        paymentSchedule = commitment.schedule
+        approvedAt = commitment.approvedAt
+        committedAt = commitment.committedAt
+        closedAt = commitment.closedAt
+        updatedAt = commitment.updatedAt
+        payments = commitment.movements
+        allowedActions = access.allowedActions(on: commitment)
+    }
+}
+
+extension Ledger: ResponseEncodable {}
+extension Movement: ResponseEncodable {}
+
+/// `GET /v1/reports/regions`.
+struct RegionReportPage: ResponseEncodable, Sendable {
+    var rule: String
+    var rows: [FundingReport.RegionRow]
+    var totals: FundingReport.RegionRow
+}
+
+/// `GET /v1/reports/countries`.
+struct CountryReportPage: ResponseEncodable, Sendable {
+    var rule: String
+    var rows: [FundingReport.CountryRow]
+    var totals: FundingReport.CountryRow
+}

@@ -1,0 +1,32 @@
+import Events
+import Foundation
+import Logging
+import Messaging
+
+/// Follows workflow's approvals, through the same path as a request: lock, let the domain
+/// decide, save. `proposal.approved` commits the approved budget against the region's
+/// envelope for the decision's year (or blocks it); a replay changes nothing; an approval
+/// that contradicts the commitment kept, or whose schedule does not add up, is refused and parked.
+struct ApprovalHandlers: Sendable {
+    let store: FundingStore
+    /// The instrument approvals are funded from (`COE_FUNDING_INSTRUMENT`, `IfS`).
+    let instrument: String
+
+    init(instrument: String, logger: Logger) {
+        self.store = FundingStore(logger: logger)
+        self.instrument = instrument
+    }
+
+    var handlers: [EventHandler] {
+        [
+            EventHandler.on(ProposalApproved.self) { envelope, context in
+                let metadata = envelope.metadata
+                do {
+                    try await store.open(envelope.data, instrument: instrument, cause: .event(metadata), at: Date(), on: context.connection)
+                } catch let error as FundingError {
+                    throw MessagingError(.refused, "\(metadata.type) \(metadata.id.lowercased): \(error)")
+                }
+            }
+        ]
+    }
+}

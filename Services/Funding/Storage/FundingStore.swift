@@ -1,0 +1,117 @@
+import Events
+import Foundation
+import Logging
+import Messaging
+import PostgresNIO
+
+/// Loads and locks what a change touches, always the envelope before the commitment (so two
+/// changes never wait on each other in opposite orders), saves what the domain decided and
+/// appends its events to the outbox, all in the caller's transaction.
+///
+/// Row locks in READ COMMITTED serialize every change of one envelope or commitment; the
+/// schema's constraints refuse an overspent envelope or commitment should the code ever let one through.
+struct FundingStore: Sendable {
+    let envelopes: EnvelopeRepository
+    let commitments: CommitmentRepository
+    let logger: Logger
+
+    init(logger: Logger) {
+        self.envelopes = EnvelopeRepository(logger: logger)
+        self.commitments = CommitmentRepository(logger: logger)
+        self.logger = logger
+    }
+
+    /// A change of one commitment and, when it releases money, its envelope: `body` lets the
+    /// domain decide on the locked commitment (nil when it does not exist) and returns the
+    /// events with its result.
+    func change<Result>(
+        commitment id: UUID, cause: EventCause, on connection: PostgresConnection,
+        _ body: (inout Commitment, inout Envelope?) async throws -> ([any EventPayload], Result)
+    ) async throws -> Result? {
+        guard let key = try await commitments.envelopeKey(of: id, on: connection) else { return nil }
+        let envelopeBefore = try await envelopes.find(key, lock: true, on: connection)
+        guard let before = try await commitments.find(id: id, lock: true, on: connection) else { return nil }
+        var commitment = before
+        var envelope = envelopeBefore
+        let (events, result) = try await body(&commitment, &envelope)
+        if let envelope, envelope != envelopeBefore { try await envelopes.save(envelope, on: connection) }
+        if commitment != before { try await commitments.save(commitment, before: before, on: connection) }
+        try await append(events, subject: commitment.project.proposalId, cause: cause, on: connection)
+        return result
+    }
+
+    /// What `proposal.approved` causes: a commitment, active or blocked; nothing for a replay
+    /// of the same approval; a refusal (parked) for an approval that contradicts the one kept.
+    func open(_ approved: ProposalApproved, instrument: String, cause: EventCause, at time: Date, on connection: PostgresConnection) async throws {
+        let key = Envelope.Key(year: Commitment.year(of: approved.decision.decidedAt), region: approved.proposal.region, instrument: instrument)
+        let envelopeBefore = try await envelopes.find(key, lock: true, on: connection)
+        if let existing = try await commitments.find(proposalID: approved.proposalId, lock: true, on: connection) {
+            if try existing.isSame(approval: approved) {
+                logger.info("approval already committed", metadata: ["proposal.id": "\(approved.proposalId.lowercased)", "commitment.id": "\(existing.id.lowercased)"])
+                return
+            }
+        }
+        var envelope = envelopeBefore
+        let (commitment, events) = try Commitment.open(approved, instrument: instrument, envelope: &envelope, id: UUID(), at: time)
+        try await commitments.insert(commitment, on: connection)
+        if let envelope, envelope != envelopeBefore { try await envelopes.save(envelope, on: connection) }
+        try await append(events, subject: commitment.project.proposalId, cause: cause, on: connection)
+    }
+
+    /// A new envelope (nil when one of the same year, region and instrument exists), with the
+    /// blocked commitments waiting for it committed in approval order as far as it covers them.
+    func create(
+        _ key: Envelope.Key, amount: Money, reason: String, by actor: EventActor, cause: EventCause, at time: Date, on connection: PostgresConnection
+    ) async throws -> (envelope: Envelope, unblocked: [UUID])? {
+        let (created, adjustment, _) = try Envelope.create(key, amount: amount, reason: reason, id: UUID(), by: actor, at: time)
+        guard try await envelopes.insert(created, on: connection) else { return nil }
+        // Locked at once: the row is new, but blocked commitments are committed against it.
+        guard var envelope = try await envelopes.find(id: created.id, lock: true, on: connection) else { return nil }
+        try await envelopes.append(adjustment, to: envelope.id, on: connection)
+        let unblocked = try await unblock(&envelope, cause: cause, at: time, on: connection)
+        try await envelopes.save(envelope, on: connection)
+        try await append([envelope.changed(adjustment, unblocked: unblocked)], subject: envelope.id, cause: cause, on: connection)
+        return (envelope, unblocked)
+    }
+
+    /// An adjustment of an envelope (nil when it does not exist); `check` refuses it for a
+    /// caller who may not see it. A raise commits blocked commitments as far as it covers them.
+    func adjust(
+        envelope id: UUID, by delta: Money, reason: String, actor: EventActor, cause: EventCause, at time: Date, on connection: PostgresConnection,
+        check: (Envelope) throws -> Void
+    ) async throws -> (envelope: Envelope, unblocked: [UUID])? {
+        guard var envelope = try await envelopes.find(id: id, lock: true, on: connection) else { return nil }
+        try check(envelope)
+        let adjustment = try envelope.adjust(by: delta, reason: reason, by: actor, at: time)
+        try await envelopes.append(adjustment, to: envelope.id, on: connection)
+        let unblocked = delta > .zero ? try await unblock(&envelope, cause: cause, at: time, on: connection) : []
+        try await envelopes.save(envelope, on: connection)
+        try await append([envelope.changed(adjustment, unblocked: unblocked)], subject: envelope.id, cause: cause, on: connection)
+        return (envelope, unblocked)
+    }
+
+    /// Retries the envelope's blocked commitments, oldest approval first; those it covers are committed.
+    private func unblock(_ envelope: inout Envelope, cause: EventCause, at time: Date, on connection: PostgresConnection) async throws -> [UUID] {
+        var unblocked: [UUID] = []
+        for before in try await commitments.blocked(on: envelope.key, on: connection) where before.amount <= envelope.available {
+            var commitment = before
+            var candidate: Envelope? = envelope
+            do {
+                let events = try commitment.retry(envelope: &candidate, at: time)
+                try await commitments.save(commitment, before: before, on: connection)
+                try await append(events, subject: commitment.project.proposalId, cause: cause, on: connection)
+                if let candidate { envelope = candidate }
+                unblocked.append(commitment.id)
+            } catch FundingError.conflict {
+                continue
+            }
+        }
+        return unblocked
+    }
+
+    private func append(_ events: [any EventPayload], subject: UUID, cause: EventCause, on connection: PostgresConnection) async throws {
+        for event in events {
+            try await Outbox.append(event, source: .funding, subject: subject, cause: cause, on: connection, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import Events
+import Foundation
+import Messaging
+import PostgresNIO
+import Storage
+import Testing
+import TestSupport
+@testable import Funding
+
+/// The money invariants under concurrency, against the real database through the same store
+/// the API and the event handler use: whatever runs at once, an envelope's commitments never
+/// exceed it, a commitment's disbursements never exceed it, and every accepted movement is
+/// counted exactly once.
+@Suite("Funding: never overspend under concurrency", .serialized)
+struct FundingConcurrencyTests {
+    typealias F = FundingFixtures
+
+    struct Harness: Sendable {
+        let database: Database
+        let client: PostgresClient
+        let store: FundingStore
+        let logger = TestEnvironment.logger
+
+        /// One transaction; what the body threw is rethrown as it was (not wrapped by PostgresNIO).
+        func transaction<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+            do {
+                return try await database.withTransaction(logger: logger, body)
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error
+            }
+        }
+
+        func scalar(_ query: PostgresQuery) async throws -> Int64 {
+            let rows = try await client.query(query, logger: logger)
+            for try await value in rows.decode(Int64?.self) { return value ?? 0 }
+            return 0
+        }
+
+        func envelope(_ amount: Money, region: String = "CA") async throws -> Envelope {
+            let created = try await transaction { connection in
+                try await store.create(
+                    Envelope.Key(year: F.year, region: region, instrument: "IfS"), amount: amount, reason: "IfS allocation", by: F.alice,
+                    cause: EventCause(actor: F.alice), at: Date(), on: connection)
+            }
+            return try #require(created).envelope
+        }
+
+        func commitment(of proposalID: UUID) async throws -> Commitment {
+            let found = try await transaction { try await store.commitments.find(proposalID: proposalID, lock: false, on: $0) }
+            return try #require(found)
+        }
+    }
+
+    func withHarness(_ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+        try await withTestDatabase(migrations: try FundingService.migrations()) { client, schema in
+            let database = Database(
+                wrapping: client, configuration: try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: schema),
+                // Every verification of one commitment waits its turn on the row lock: the last of 280 waits for all the others.
+                callTimeout: .seconds(180), logger: TestEnvironment.logger)
+            try await body(Harness(database: database, client: client, store: FundingStore(logger: TestEnvironment.logger)))
+        }
+    }
+
+    @Test func twoHundredAndEightyVerificationsAtOnceNeverExceedTheCommitment() async throws {
+        try await withHarness { harness in
+            _ = try await harness.envelope(Money(cents: 500_000_000))
+            let approved = F.approved(budget: Money(cents: 100_000_000), schedule: [(.interim, 99), (.final, 1)])
+            try await harness.transaction { connection in
+                try await harness.store.open(approved, instrument: "IfS", cause: EventCause(actor: F.pm), at: Date(), on: connection)
+            }
+            let commitmentID = try await harness.commitment(of: approved.proposalId).id
+            // 240 pending requests of 5 000.00: together 1 200 000.00 against a commitment of 1 000 000.00.
+            let recorded = try await harness.transaction { connection in
+                try await harness.store.change(commitment: commitmentID, cause: EventCause(actor: F.alice), on: connection) { commitment, _ in
+                    var ids: [UUID] = []
+                    for _ in 0..<240 { ids.append(try commitment.record(F.payment(.interim, 500_000), id: UUID(), by: F.alice, at: Date()).id) }
+                    return ([], ids)
+                }
+            }
+            let paymentIDs = recorded ?? []
+            #expect(paymentIDs.count == 240)
+
+            // 280 verifications at once: every payment by Bob, and 40 of them by Carol too.
+            enum Outcome: Sendable, Equatable { case verified(UUID), refused(String) }
+            let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
+                for (index, id) in paymentIDs.enumerated() {
+                    for verifier in index < 40 ? [F.bob, EventActor(sub: "fin-carol", role: "finance")] : [F.bob] {
+                        group.addTask {
+                            do {
+                                try await harness.transaction { connection in
+                                    _ = try await harness.store.change(commitment: commitmentID, cause: EventCause(actor: verifier), on: connection) { commitment, envelope in
+                                        (try commitment.verify(id, envelope: &envelope, by: verifier, at: Date()), ())
+                                    }
+                                }
+                                return .verified(id)
+                            } catch let error as FundingError {
+                                switch error {
+                                case .conflict(let breach): return .refused(breach.rule.rawValue)
+                                case .paymentDecided: return .refused("decided")
+                                default: return .refused("\(error)")
+                                }
+                            }
+                        }
+                    }
+                }
+                var outcomes: [Outcome] = []
+                for try await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            let verified = outcomes.compactMap { if case .verified(let id) = $0 { id } else { nil } }
+            #expect(verified.count == 200, "exactly what the commitment covers: 200 × 5 000.00")
+            #expect(Set(verified).count == verified.count, "no payment verified twice")
+            let refusals = Dictionary(grouping: outcomes.compactMap { if case .refused(let why) = $0 { why } else { nil } }, by: { $0 }).mapValues(\.count)
+            #expect(Set(refusals.keys).isSubset(of: ["exceeds-commitment", "decided"]), "\(refusals)")
+
+            let commitment = try await harness.commitment(of: approved.proposalId)
+            #expect(commitment.disbursed == Money(cents: 100_000_000))
+            #expect(commitment.movements.filter { $0.status == .verified }.map(\.id).sorted { $0.uuidString < $1.uuidString }
+                == verified.sorted { $0.uuidString < $1.uuidString })
+            // The database's own sums agree: the stored total, the movements, one event per accepted verification.
+            #expect(try await harness.scalar("SELECT disbursed_cents FROM commitments WHERE id = \(commitmentID)") == 100_000_000)
+            #expect(try await harness.scalar("SELECT SUM(amount_cents)::bigint FROM movements WHERE commitment_id = \(commitmentID) AND status = 'verified'") == 100_000_000)
+            #expect(try await harness.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'funding.disbursed'") == 200)
+        }
+    }
+
+    @Test func manyApprovalsAndCutsAtOneEnvelopeNeverOvercommitIt() async throws {
+        try await withHarness { harness in
+            let envelope = try await harness.envelope(Money(cents: 1_000_000_000))  // 10 000 000.00
+            let base = Date(timeIntervalSince1970: 1_795_000_000)
+            // 100 approvals of 150 000.00 (15 000 000.00 in all), each decided a second after the last,
+            // and 20 cuts of 250 000.00, all at once.
+            let approvals = (0..<100).map { F.approved(budget: Money(cents: 15_000_000), at: base.addingTimeInterval(Double($0))) }
+            let cuts = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for approved in approvals {
+                    group.addTask {
+                        try await harness.transaction { connection in
+                            try await harness.store.open(approved, instrument: "IfS", cause: EventCause(actor: F.pm), at: Date(), on: connection)
+                        }
+                        return false
+                    }
+                }
+                for _ in 0..<20 {
+                    group.addTask {
+                        do {
+                            _ = try await harness.transaction { connection in
+                                try await harness.store.adjust(
+                                    envelope: envelope.id, by: Money(cents: -25_000_000), reason: "Reallocated", actor: F.alice, cause: EventCause(actor: F.alice),
+                                    at: Date(), on: connection, check: { _ in })
+                            }
+                            return true
+                        } catch FundingError.conflict {
+                            return false
+                        }
+                    }
+                }
+                var cuts = 0
+                for try await cut in group where cut { cuts += 1 }
+                return cuts
+            }
+            let amount = try await harness.scalar("SELECT amount_cents FROM envelopes WHERE id = \(envelope.id)")
+            let committed = try await harness.scalar("SELECT committed_cents FROM envelopes WHERE id = \(envelope.id)")
+            let active = try await harness.scalar("SELECT COUNT(*) FROM commitments WHERE status = 'active'")
+            let blocked = try await harness.scalar("SELECT COUNT(*) FROM commitments WHERE status = 'blocked'")
+            #expect(active + blocked == 100, "one commitment per approval")
+            #expect(committed <= amount)
+            #expect(committed == active * 15_000_000, "what the envelope says is committed is the sum of its active commitments")
+            #expect(amount == 1_000_000_000 - Int64(cuts) * 25_000_000, "every accepted cut counted once")
+            #expect(try await harness.scalar("SELECT COUNT(*) FROM envelope_adjustments WHERE change = 'lowered'") == Int64(cuts))
+            #expect(amount - committed < 15_000_000 || blocked == 0, "a blocked commitment would have fitted")
+
+            // Raising the envelope lets the blocked ones through, oldest approval first, as far as it covers them.
+            let blockedBefore = try await harness.transaction { connection in
+                try await harness.store.commitments.blocked(on: envelope.key, on: connection)
+            }.sorted { $0.approvedAt < $1.approvedAt }
+            let raise = Money(cents: 45_000_000)
+            let raised = try await harness.transaction { connection in
+                try await harness.store.adjust(
+                    envelope: envelope.id, by: raise, reason: "Mid-year top-up", actor: F.alice, cause: EventCause(actor: F.alice), at: Date(),
+                    on: connection, check: { _ in })
+            }
+            let fits = Int((amount + raise.cents - committed) / 15_000_000)
+            let expected = blockedBefore.prefix(min(fits, blockedBefore.count)).map(\.id)
+            #expect(raised?.unblocked == expected)
+            #expect(try await harness.scalar("SELECT committed_cents FROM envelopes WHERE id = \(envelope.id)") == committed + Int64(expected.count) * 15_000_000)
+        }
+    }
+
+    @Test func aRedeliveredApprovalMakesOneCommitment() async throws {
+        try await withHarness { harness in
+            _ = try await harness.envelope(Money(cents: 500_000_000))
+            let approved = F.approved()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        try await harness.transaction { connection in
+                            try await harness.store.open(approved, instrument: "IfS", cause: EventCause(actor: F.pm), at: Date(), on: connection)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await harness.scalar("SELECT COUNT(*) FROM commitments") == 1)
+            #expect(try await harness.scalar("SELECT committed_cents FROM envelopes") == 100_000_000)
+            #expect(try await harness.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'funding.committed'") == 1)
+        }
+    }
+
+    @Test func theSchemaRefusesWhatTheCodeMustNeverDo() async throws {
+        try await withHarness { harness in
+            let envelope = try await harness.envelope(Money(cents: 100_000_000))
+            let approved = F.approved()
+            try await harness.transaction { connection in
+                try await harness.store.open(approved, instrument: "IfS", cause: EventCause(actor: F.pm), at: Date(), on: connection)
+            }
+            let commitment = try await harness.commitment(of: approved.proposalId)
+            let paid = try await harness.transaction { connection in
+                try await harness.store.change(commitment: commitment.id, cause: EventCause(actor: F.alice), on: connection) { commitment, envelope in
+                    let payment = try commitment.record(F.payment(.preFinancing, 40_000_000), id: UUID(), by: F.alice, at: Date())
+                    return (try commitment.verify(payment.id, envelope: &envelope, by: F.bob, at: Date()), payment.id)
+                }
+            }
+            let paymentID = try #require(paid)
+            let refused: [PostgresQuery] = [
+                "UPDATE envelopes SET committed_cents = amount_cents + 1 WHERE id = \(envelope.id)",
+                "UPDATE commitments SET disbursed_cents = amount_cents + 1 WHERE id = \(commitment.id)",
+                "UPDATE commitments SET disbursed_cents = -1 WHERE id = \(commitment.id)",
+                "UPDATE movements SET amount_cents = 1 WHERE id = \(paymentID)",
+                "UPDATE movements SET status = 'rejected' WHERE id = \(paymentID)",
+                "DELETE FROM movements WHERE id = \(paymentID)",
+                "DELETE FROM envelope_adjustments",
+                """
+                INSERT INTO movements (id, commitment_id, sequence, kind, tranche, amount_cents, value_date, bank_reference, status,
+                                       recorded_by_sub, recorded_by_role, recorded_at, decided_by_sub, decided_by_role, decided_at)
+                VALUES (\(UUID()), \(commitment.id), 99, 'disbursement', 'interim', 100, '2026-11-20', 'SELF', 'verified',
+                        'fin-alice', 'finance', now(), 'fin-alice', 'finance', now())
+                """,
+                """
+                INSERT INTO movements (id, commitment_id, sequence, kind, tranche, amount_cents, value_date, bank_reference, status,
+                                       recorded_by_sub, recorded_by_role, recorded_at)
+                VALUES (\(UUID()), \(commitment.id), 98, 'recovery', NULL, 100, '2026-11-20', 'POSITIVE', 'pending', 'fin-alice', 'finance', now())
+                """,
+            ]
+            for statement in refused {
+                await #expect(throws: PSQLError.self, "\(statement.sql)") { try await harness.client.query(statement, logger: harness.logger) }
+            }
+            #expect(try await harness.scalar("SELECT disbursed_cents FROM commitments") == 40_000_000)
+        }
+    }
+}
