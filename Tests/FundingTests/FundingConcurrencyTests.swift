@@ -146,7 +146,7 @@ struct FundingConcurrencyTests {
                             _ = try await harness.transaction { connection in
                                 try await harness.store.adjust(
                                     envelope: envelope.id, by: Money(cents: -25_000_000), reason: "Reallocated", actor: F.alice, cause: EventCause(actor: F.alice),
-                                    at: Date(), on: connection, check: { _ in })
+                                    at: Date(), on: connection)
                             }
                             return true
                         } catch FundingError.conflict {
@@ -177,7 +177,7 @@ struct FundingConcurrencyTests {
             let raised = try await harness.transaction { connection in
                 try await harness.store.adjust(
                     envelope: envelope.id, by: raise, reason: "Mid-year top-up", actor: F.alice, cause: EventCause(actor: F.alice), at: Date(),
-                    on: connection, check: { _ in })
+                    on: connection)
             }
             let fits = Int((amount + raise.cents - committed) / 15_000_000)
             let expected = blockedBefore.prefix(min(fits, blockedBefore.count)).map(\.id)

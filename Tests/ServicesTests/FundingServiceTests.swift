@@ -238,7 +238,8 @@ struct FundingServiceTests {
             // The IATI export of this project validates against the IATI 2.03 schema.
             let iati = try await funding.get("/v1/exports/iati?year=\(Finance.year)", headers: alice)
             #expect(iati.status == .ok)
-            try IATISchema.validate(iati.text)
+            let problems = try IATISchema.problems(iati.text)
+            #expect(problems == nil, "\(problems ?? "")")
             #expect(iati.text.contains(#"<transaction-type code="3"/>"#))
         }
     }
@@ -295,34 +296,5 @@ struct FundingServiceTests {
         struct Envelopes: Decodable { var items: [EnvelopeReply] }
         #expect(try envelope.json(Envelopes.self).items.first?.committed == "1000000.00")
         #expect(try await funding.stop() == 0, "\(funding.tail())")
-    }
-}
-
-/// Validates an IATI document against the 2.03 schema with xmllint (Debian's libxml2-utils).
-enum IATISchema {
-    static var directory: String {
-        if let given = ProcessInfo.processInfo.environment["COE_TEST_IATI_SCHEMA_DIR"] { return given }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/iati-2.03").path
-    }
-
-    struct Invalid: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func validate(_ xml: String) throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("iati-\(UUID().uuidString).xml")
-        try Data(xml.utf8).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["xmllint", "--noout", "--schema", "\(directory)/iati-activities-schema.xsd", file.path]
-        let output = Pipe()
-        process.standardError = output
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw Invalid(description: "xmllint refused the document (\(process.terminationStatus)):\n\(text)\n\(xml)") }
     }
 }

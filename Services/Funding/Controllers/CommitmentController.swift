@@ -78,20 +78,7 @@ struct CommitmentController: Sendable {
         let (commitment, _) = try await readable(context)
         let ledger = Ledger(commitment)
         guard csv else { return try ledger.response(from: request, context: context) }
-        var document = CSVDocument(header: [
-            "sequence", "payment_id", "movement", "tranche", "amount", "status", "value_date", "bank_reference", "note", "reason", "recorded_by",
-            "recorded_at", "decided_by", "decided_at", "rejection_reason", "disbursed_to_date", "remaining",
-        ])
-        let time = ISO8601DateFormatter()
-        for entry in ledger.entries {
-            document.rows.append([
-                .figure("\(entry.sequence)"), .figure(entry.paymentId.lowercased), .figure(entry.movement.rawValue), .figure(entry.tranche?.rawValue),
-                .figure(entry.amount.description), .figure(entry.status.rawValue), .figure(entry.valueDate), .text(entry.bankReference), .text(entry.note),
-                .text(entry.reason), .text(entry.recordedBy), .figure(time.string(from: entry.recordedAt)), .text(entry.decidedBy),
-                .figure(entry.decidedAt.map(time.string(from:))), .text(entry.rejectionReason), .figure(entry.disbursedToDate.description),
-                .figure(entry.remaining.description),
-            ])
-        }
+        let document = FundingCSV.ledger(ledger)
         return document.response(fileName: "ledger-\(commitment.project.reference).csv")
     }
 

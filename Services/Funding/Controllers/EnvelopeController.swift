@@ -103,15 +103,15 @@ struct EnvelopeController: Sendable {
         let store = self.store
         let idempotency = self.idempotency
         let answer = try await dependencies.transaction(context) { connection in
+            // Authorized first, on the locked envelope; a replay only then.
+            guard let envelope = try await store.envelopes.find(id: id, lock: true, on: connection), access.canRead(envelope) else {
+                throw FundingError.notFound("Envelope \(id.lowercased)")
+            }
+            try access.checkIsFinance("adjusts envelopes")
             let answer = try await idempotency.answer(for: key, on: connection) {
-                let now = Date()
                 guard let (envelope, unblocked) = try await store.adjust(
-                    envelope: id, by: input.delta, reason: input.reason, actor: caller.actor, cause: EventCause(actor: caller.actor), at: now,
-                    on: connection,
-                    check: { envelope in
-                        guard access.canRead(envelope) else { throw FundingError.notFound("Envelope \(id.lowercased)") }
-                        try access.checkIsFinance("adjusts envelopes")
-                    })
+                    envelope: envelope.id, by: input.delta, reason: input.reason, actor: caller.actor, cause: EventCause(actor: caller.actor),
+                    at: Date(), on: connection)
                 else { throw FundingError.notFound("Envelope \(id.lowercased)") }
                 let adjustments = try await store.envelopes.adjustments(of: id, on: connection)
                 return try Idempotency.Answer(status: .ok, encoding: EnvelopeView(envelope, adjustments: adjustments, unblocked: unblocked))

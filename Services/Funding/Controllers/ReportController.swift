@@ -51,18 +51,7 @@ struct ReportController: Sendable {
         }
         let (rows, totals) = FundingReport.byRegion(envelopes: envelopes, lines: lines)
         guard csv else { return try RegionReportPage(rule: Self.rule, rows: rows, totals: totals).response(from: request, context: context) }
-        var document = CSVDocument(header: [
-            "year", "region", "instrument", "envelope", "committed", "available", "disbursed", "remaining", "commitments", "blocked",
-            "commitment_rate", "absorption_rate", "payment_rate",
-        ])
-        for row in rows + [totals] {
-            document.rows.append([
-                .figure(row.year.map(String.init) ?? "total"), .figure(row.region), .figure(row.instrument), .figure(row.envelope.description),
-                .figure(row.committed.description), .figure(row.available.description), .figure(row.disbursed.description),
-                .figure(row.remaining.description), .figure("\(row.commitments)"), .figure("\(row.blocked)"), .figure(row.commitmentRate?.description),
-                .figure(row.absorptionRate?.description), .figure(row.paymentRate?.description),
-            ])
-        }
+        let document = FundingCSV.regions(rows, totals: totals)
         return document.response(fileName: "funding-by-region\(Self.suffix(year, region)).csv")
     }
 
@@ -83,17 +72,8 @@ struct ReportController: Sendable {
         }
         let (rows, totals) = FundingReport.byCountry(lines: lines)
         guard csv else { return try CountryReportPage(rule: Self.rule, rows: rows, totals: totals).response(from: request, context: context) }
-        var document = CSVDocument(header: [
-            "year", "region", "country", "participating_countries", "commitments", "committed", "disbursed", "remaining", "payment_rate",
-        ])
-        for row in rows + [totals] {
-            document.rows.append([
-                .figure(row.year.map(String.init) ?? "total"), .figure(row.region), .figure(row.country),
-                .figure(row.participatingCountries.joined(separator: " ")), .figure("\(row.commitments)"), .figure(row.committed.description),
-                .figure(row.disbursed.description), .figure(row.remaining.description), .figure(row.paymentRate?.description),
-            ])
-        }
-        return document.response(fileName: "funding-by-country\(Self.suffix(year, region)).csv")
+        let document = FundingCSV.countries(rows, totals: totals)
+        return document.response(fileName: "funding-by-country\(Self.suffix(year, region))\(country.map { "-\($0.filter(\.isLetter))" } ?? "").csv")
     }
 
     /// `?year=&region=`: the committed projects as an IATI 2.03 `iati-activities` document; 404

@@ -74,14 +74,12 @@ struct FundingStore: Sendable {
         return (envelope, unblocked)
     }
 
-    /// An adjustment of an envelope (nil when it does not exist); `check` refuses it for a
-    /// caller who may not see it. A raise commits blocked commitments as far as it covers them.
+    /// An adjustment of an envelope (nil when it does not exist). A raise commits blocked
+    /// commitments as far as it covers them.
     func adjust(
-        envelope id: UUID, by delta: Money, reason: String, actor: EventActor, cause: EventCause, at time: Date, on connection: PostgresConnection,
-        check: (Envelope) throws -> Void
+        envelope id: UUID, by delta: Money, reason: String, actor: EventActor, cause: EventCause, at time: Date, on connection: PostgresConnection
     ) async throws -> (envelope: Envelope, unblocked: [UUID])? {
         guard var envelope = try await envelopes.find(id: id, lock: true, on: connection) else { return nil }
-        try check(envelope)
         let adjustment = try envelope.adjust(by: delta, reason: reason, by: actor, at: time)
         try await envelopes.append(adjustment, to: envelope.id, on: connection)
         let unblocked = delta > .zero ? try await unblock(&envelope, cause: cause, at: time, on: connection) : []
