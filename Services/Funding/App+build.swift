@@ -47,7 +47,7 @@ struct FundingService: ServiceDefinition {
     }
 
     static func handlers(_ dependencies: ServiceDependencies, settings: Settings) -> [EventHandler] {
-        ApprovalHandlers(instrument: settings.instrument, logger: dependencies.logger).handlers
+        ApprovalHandlers(instrument: settings.instrument, reference: settings.reference, logger: dependencies.logger).handlers
     }
 
     static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) {

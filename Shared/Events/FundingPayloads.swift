@@ -156,10 +156,10 @@ public struct FundingClosed: EventPayload, Equatable {
     public var committed: Money
     public var disbursed: Money
     public var released: Money
-    /// The envelope after the release.
-    public var envelope: EnvelopeFigures
+    /// The envelope after the release (nil only if it has gone, which the schema prevents).
+    public var envelope: EnvelopeFigures?
 
-    public init(commitmentId: UUID, project: FundedProject, committed: Money, disbursed: Money, released: Money, envelope: EnvelopeFigures) {
+    public init(commitmentId: UUID, project: FundedProject, committed: Money, disbursed: Money, released: Money, envelope: EnvelopeFigures?) {
         self.commitmentId = commitmentId
         self.project = project
         self.committed = committed

@@ -16,7 +16,7 @@ struct CommitmentRulesTests {
 
     @Test func anApprovalIsCommittedWhenTheEnvelopeCoversIt() throws {
         var envelope: Envelope? = F.envelope(Money(cents: 150_000_000))
-        let (commitment, events) = try Commitment.open(F.approved(), instrument: "IfS", envelope: &envelope, id: UUID(), at: F.decidedAt)
+        let (commitment, events) = try Commitment.open(F.approved(), instrument: "IfS", reference: F.reference, envelope: &envelope, id: UUID(), at: F.decidedAt)
         #expect(commitment.status == .active)
         #expect(commitment.year == 2026)
         #expect(envelope?.committed == Money(cents: 100_000_000))
@@ -28,7 +28,7 @@ struct CommitmentRulesTests {
 
     @Test func aShortEnvelopeBlocksTheCommitmentSayingByHowMuchAndARaiseLetsItThrough() throws {
         var envelope: Envelope? = F.envelope(Money(cents: 70_000_001))
-        var (commitment, events) = try Commitment.open(F.approved(), instrument: "IfS", envelope: &envelope, id: UUID(), at: F.decidedAt)
+        var (commitment, events) = try Commitment.open(F.approved(), instrument: "IfS", reference: F.reference, envelope: &envelope, id: UUID(), at: F.decidedAt)
         #expect(commitment.status == .blocked)
         #expect(envelope?.committed == .zero)
         let blocked = try #require(events.first as? FundingCommitmentBlocked)
@@ -54,7 +54,7 @@ struct CommitmentRulesTests {
 
     @Test func noEnvelopeBlocksTheWholeAmount() throws {
         var envelope: Envelope? = nil
-        let (commitment, events) = try Commitment.open(F.approved(), instrument: "IfS", envelope: &envelope, id: UUID(), at: F.decidedAt)
+        let (commitment, events) = try Commitment.open(F.approved(), instrument: "IfS", reference: F.reference, envelope: &envelope, id: UUID(), at: F.decidedAt)
         #expect(commitment.status == .blocked)
         let blocked = try #require(events.first as? FundingCommitmentBlocked)
         #expect(blocked.shortfall == Money(cents: 100_000_000) && blocked.envelopeId == nil)
@@ -77,9 +77,65 @@ struct CommitmentRulesTests {
     func anApprovalWhoseScheduleDoesNotAddUpIsRefused(schedule: [(PaymentTranche.Kind, Int)]) {
         var envelope: Envelope? = F.envelope(Money(cents: 500_000_000))
         #expect(throws: FundingError.self) {
-            _ = try Commitment.open(F.approved(schedule: schedule), instrument: "IfS", envelope: &envelope, id: UUID(), at: F.decidedAt)
+            _ = try Commitment.open(F.approved(schedule: schedule), instrument: "IfS", reference: F.reference, envelope: &envelope, id: UUID(), at: F.decidedAt)
         }
         #expect(envelope?.committed == .zero)
+    }
+
+    @Test func anApprovalFundingCannotCommitIsRefusedBeforeAnythingChanges() throws {
+        var unknownRegion = F.approved()
+        unknownRegion.proposal.region = "XX"
+        var foreignLead = F.approved()
+        foreignLead.proposal.leadCountry = "FR"
+        var overflowing = F.approved()
+        overflowing.paymentSchedule = [
+            PaymentTranche(tranche: .interim, percent: .max, amount: Money(cents: .max)),
+            PaymentTranche(tranche: .final, percent: 1, amount: Money(cents: .max)),
+        ]
+        var misallotted = F.approved(schedule: [(.preFinancing, 10), (.final, 90)])
+        misallotted.paymentSchedule[0].amount = Money(cents: 90_000_000)
+        misallotted.paymentSchedule[1].amount = Money(cents: 10_000_000)
+        var negativeDuration = F.approved()
+        negativeDuration.proposal.durationMonths = -3
+        for (approved, saying) in [
+            (unknownRegion, "XX is not a region"), (foreignLead, "FR is not a partner country of CA"), (overflowing, "every tranche must be 1 to 100 percent"),
+            (misallotted, "is not 10 % of"), (negativeDuration, "duration"),
+        ] {
+            var envelope: Envelope? = F.envelope(Money(cents: 500_000_000))
+            let before = envelope
+            guard case .refused(let reason)? = breach({
+                _ = try Commitment.open(approved, instrument: "IfS", reference: F.reference, envelope: &envelope, id: UUID(), at: F.decidedAt)
+            }) else {
+                Issue.record("expected a refusal saying \(saying)")
+                continue
+            }
+            #expect(reason.contains(saying), "\(reason)")
+            #expect(envelope == before)
+        }
+    }
+
+    @Test func noPaymentIsDatedBeforeTheApproval() throws {
+        var (commitment, _) = F.active()
+        guard case .invalid(let problems)? = breach({
+            _ = try commitment.record(F.payment(.preFinancing, 1_000, date: "2026-11-17"), id: UUID(), by: F.alice, at: F.decidedAt)
+        }) else {
+            Issue.record("expected a refused value date")
+            return
+        }
+        #expect(problems.map(\.field) == ["valueDate"])
+        _ = try commitment.record(F.payment(.preFinancing, 1_000, date: "2026-11-18"), id: UUID(), by: F.alice, at: F.decidedAt)
+    }
+
+    @Test func closingRejectsWhatIsPendingAsTheServiceNotAsTheVerifier() throws {
+        var (commitment, start) = F.active(F.approved(schedule: [(.interim, 60), (.final, 40)]))
+        var envelope: Envelope? = start
+        let interim = try commitment.record(F.payment(.interim, 30_000_000), id: UUID(), by: F.alice, at: F.decidedAt)
+        _ = try commitment.verify(interim.id, envelope: &envelope, by: F.bob, at: F.decidedAt)
+        let pendingOfAlice = try commitment.record(F.payment(.interim, 10_000_000), id: UUID(), by: F.alice, at: F.decidedAt)
+        let final = try commitment.record(F.payment(.final, 40_000_000), id: UUID(), by: F.bob, at: F.decidedAt)
+        _ = try commitment.verify(final.id, envelope: &envelope, by: F.alice, at: F.decidedAt)
+        let rejected = try #require(commitment.movements.first { $0.id == pendingOfAlice.id })
+        #expect(rejected.status == .rejected && rejected.decidedBy == Commitment.service && rejected.decidedBy?.sub != rejected.recordedBy.sub)
     }
 
     @Test func theRecorderCannotVerifyOrRejectTheirOwnPayment() throws {
@@ -129,7 +185,7 @@ struct CommitmentRulesTests {
 
     @Test func preFinancingNeverExceedsTheSchedulesShareAndPaymentsNeverTheCommitment() throws {
         var (commitment, _) = F.active()
-        guard case .invalidRequest(let cap)? = breach({
+        guard case .conflict(let cap)? = breach({
             _ = try commitment.record(F.payment(.preFinancing, 40_000_001), id: UUID(), by: F.alice, at: F.decidedAt)
         }) else {
             Issue.record("expected pre-financing-cap")
@@ -140,7 +196,7 @@ struct CommitmentRulesTests {
         var envelope: Envelope? = nil
         let pre = try commitment.record(F.payment(.preFinancing, 40_000_000), id: UUID(), by: F.alice, at: F.decidedAt)
         _ = try commitment.verify(pre.id, envelope: &envelope, by: F.bob, at: F.decidedAt)
-        guard case .invalidRequest(let over)? = breach({
+        guard case .conflict(let over)? = breach({
             _ = try commitment.record(F.payment(.interim, 60_000_001), id: UUID(), by: F.alice, at: F.decidedAt)
         }) else {
             Issue.record("expected exceeds-commitment")
@@ -178,7 +234,7 @@ struct CommitmentRulesTests {
         #expect(envelope?.committed == Money(cents: 95_000_000))
         #expect(envelope?.available == Money(cents: 405_000_000))
         let closed = try #require(events.last as? FundingClosed)
-        #expect(closed.released == Money(cents: 5_000_000) && closed.envelope.committed == Money(cents: 95_000_000))
+        #expect(closed.released == Money(cents: 5_000_000) && closed.envelope?.committed == Money(cents: 95_000_000))
         // What was still pending can never be paid now.
         #expect(commitment.movements.first { $0.id == stray.id }?.status == .rejected)
         #expect(throws: FundingError.self) { _ = try commitment.record(F.payment(.interim, 1), id: UUID(), by: F.alice, at: F.decidedAt) }
@@ -190,7 +246,7 @@ struct CommitmentRulesTests {
         let pre = try commitment.record(F.payment(.preFinancing, 40_000_000), id: UUID(), by: F.alice, at: F.decidedAt)
         _ = try commitment.verify(pre.id, envelope: &envelope, by: F.bob, at: F.decidedAt)
         #expect(commitment.remaining == Money(cents: 60_000_000))
-        guard case .invalidRequest(let tooMuch)? = breach({
+        guard case .conflict(let tooMuch)? = breach({
             _ = try commitment.record(F.recovery(40_000_001), id: UUID(), by: F.bob, at: F.decidedAt)
         }) else {
             Issue.record("expected exceeds-disbursed")

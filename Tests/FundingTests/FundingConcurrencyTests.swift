@@ -55,36 +55,36 @@ struct FundingConcurrencyTests {
         try await withTestDatabase(migrations: try FundingService.migrations()) { client, schema in
             let database = Database(
                 wrapping: client, configuration: try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: schema),
-                // Every verification of one commitment waits its turn on the row lock: the last of 280 waits for all the others.
+                // Every verification of one commitment waits its turn on the row lock: the last of 210 waits for all the others.
                 callTimeout: .seconds(180), logger: TestEnvironment.logger)
             try await body(Harness(database: database, client: client, store: FundingStore(logger: TestEnvironment.logger)))
         }
     }
 
-    @Test func twoHundredAndEightyVerificationsAtOnceNeverExceedTheCommitment() async throws {
+    @Test func twoHundredAndTenVerificationsAtOnceNeverExceedTheCommitment() async throws {
         try await withHarness { harness in
             _ = try await harness.envelope(Money(cents: 500_000_000))
             let approved = F.approved(budget: Money(cents: 100_000_000), schedule: [(.interim, 99), (.final, 1)])
             try await harness.transaction { connection in
-                try await harness.store.open(approved, instrument: "IfS", cause: EventCause(actor: F.pm), at: Date(), on: connection)
+                try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
             }
             let commitmentID = try await harness.commitment(of: approved.proposalId).id
-            // 240 pending requests of 5 000.00: together 1 200 000.00 against a commitment of 1 000 000.00.
+            // 120 pending requests of 10 000.00: together 1 200 000.00 against a commitment of 1 000 000.00.
             let recorded = try await harness.transaction { connection in
                 try await harness.store.change(commitment: commitmentID, cause: EventCause(actor: F.alice), on: connection) { commitment, _ in
                     var ids: [UUID] = []
-                    for _ in 0..<240 { ids.append(try commitment.record(F.payment(.interim, 500_000), id: UUID(), by: F.alice, at: Date()).id) }
+                    for _ in 0..<120 { ids.append(try commitment.record(F.payment(.interim, 1_000_000), id: UUID(), by: F.alice, at: Date()).id) }
                     return ([], ids)
                 }
             }
             let paymentIDs = recorded ?? []
-            #expect(paymentIDs.count == 240)
+            #expect(paymentIDs.count == 120)
 
-            // 280 verifications at once: every payment by Bob, and 40 of them by Carol too.
+            // 210 verifications at once: every payment by Bob, and 90 of them by Carol too.
             enum Outcome: Sendable, Equatable { case verified(UUID), refused(String) }
             let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
                 for (index, id) in paymentIDs.enumerated() {
-                    for verifier in index < 40 ? [F.bob, EventActor(sub: "fin-carol", role: "finance")] : [F.bob] {
+                    for verifier in index < 90 ? [F.bob, EventActor(sub: "fin-carol", role: "finance")] : [F.bob] {
                         group.addTask {
                             do {
                                 try await harness.transaction { connection in
@@ -108,7 +108,7 @@ struct FundingConcurrencyTests {
                 return outcomes
             }
             let verified = outcomes.compactMap { if case .verified(let id) = $0 { id } else { nil } }
-            #expect(verified.count == 200, "exactly what the commitment covers: 200 × 5 000.00")
+            #expect(verified.count == 100, "exactly what the commitment covers: 100 × 10 000.00")
             #expect(Set(verified).count == verified.count, "no payment verified twice")
             let refusals = Dictionary(grouping: outcomes.compactMap { if case .refused(let why) = $0 { why } else { nil } }, by: { $0 }).mapValues(\.count)
             #expect(Set(refusals.keys).isSubset(of: ["exceeds-commitment", "decided"]), "\(refusals)")
@@ -120,7 +120,7 @@ struct FundingConcurrencyTests {
             // The database's own sums agree: the stored total, the movements, one event per accepted verification.
             #expect(try await harness.scalar("SELECT disbursed_cents FROM commitments WHERE id = \(commitmentID)") == 100_000_000)
             #expect(try await harness.scalar("SELECT SUM(amount_cents)::bigint FROM movements WHERE commitment_id = \(commitmentID) AND status = 'verified'") == 100_000_000)
-            #expect(try await harness.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'funding.disbursed'") == 200)
+            #expect(try await harness.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'funding.disbursed'") == 100)
         }
     }
 
@@ -135,7 +135,7 @@ struct FundingConcurrencyTests {
                 for approved in approvals {
                     group.addTask {
                         try await harness.transaction { connection in
-                            try await harness.store.open(approved, instrument: "IfS", cause: EventCause(actor: F.pm), at: Date(), on: connection)
+                            try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
                         }
                         return false
                     }
@@ -186,6 +186,57 @@ struct FundingConcurrencyTests {
         }
     }
 
+    @Test func anEnvelopeCreatedWhileApprovalsArriveMissesNone() async throws {
+        try await withHarness { harness in
+            // 40 approvals for a region and year without an envelope yet, and the envelope created among them:
+            // whichever comes first, every approval ends up committed (an approval before the envelope is
+            // blocked and then let through by its creation, one after it finds it).
+            let approvals = (0..<40).map { _ in F.approved(budget: Money(cents: 10_000_000)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, approved) in approvals.enumerated() {
+                    group.addTask {
+                        try await harness.transaction { connection in
+                            try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
+                        }
+                    }
+                    if index == 20 { group.addTask { _ = try await harness.envelope(Money(cents: 1_000_000_000)) } }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await harness.scalar("SELECT COUNT(*) FROM commitments WHERE status = 'active'") == 40)
+            #expect(try await harness.scalar("SELECT committed_cents FROM envelopes") == 400_000_000)
+            #expect(try await harness.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'funding.committed'") == 40)
+        }
+    }
+
+    @Test func aClosingSavesEvenWhenTheVerifierRecordedWhatItRejects() async throws {
+        try await withHarness { harness in
+            _ = try await harness.envelope(Money(cents: 500_000_000))
+            let approved = F.approved(schedule: [(.interim, 60), (.final, 40)])
+            try await harness.transaction { connection in
+                try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
+            }
+            let id = try await harness.commitment(of: approved.proposalId).id
+            // Alice's interim is verified, her second stays pending; Bob records the final, Alice verifies it.
+            let steps: [(PaymentRequest, EventActor, EventActor?)] = [
+                (F.payment(.interim, 30_000_000), F.alice, F.bob), (F.payment(.interim, 10_000_000), F.alice, nil), (F.payment(.final, 40_000_000), F.bob, F.alice),
+            ]
+            for (request, recorder, verifier) in steps {
+                _ = try await harness.transaction { connection in
+                    try await harness.store.change(commitment: id, cause: EventCause(actor: recorder), on: connection) { commitment, envelope in
+                        let movement = try commitment.record(request, id: UUID(), by: recorder, at: Date())
+                        guard let verifier else { return ([], ()) }
+                        return (try commitment.verify(movement.id, envelope: &envelope, by: verifier, at: Date()), ())
+                    }
+                }
+            }
+            let closed = try await harness.commitment(of: approved.proposalId)
+            #expect(closed.status == .closed && closed.disbursed == Money(cents: 70_000_000) && closed.released == Money(cents: 30_000_000))
+            #expect(try await harness.scalar("SELECT COUNT(*) FROM movements WHERE status = 'rejected' AND decided_by_sub = 'service:funding'") == 1)
+            #expect(try await harness.scalar("SELECT committed_cents FROM envelopes") == 70_000_000)
+        }
+    }
+
     @Test func aRedeliveredApprovalMakesOneCommitment() async throws {
         try await withHarness { harness in
             _ = try await harness.envelope(Money(cents: 500_000_000))
@@ -194,7 +245,7 @@ struct FundingConcurrencyTests {
                 for _ in 0..<10 {
                     group.addTask {
                         try await harness.transaction { connection in
-                            try await harness.store.open(approved, instrument: "IfS", cause: EventCause(actor: F.pm), at: Date(), on: connection)
+                            try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
                         }
                     }
                 }
@@ -211,7 +262,7 @@ struct FundingConcurrencyTests {
             let envelope = try await harness.envelope(Money(cents: 100_000_000))
             let approved = F.approved()
             try await harness.transaction { connection in
-                try await harness.store.open(approved, instrument: "IfS", cause: EventCause(actor: F.pm), at: Date(), on: connection)
+                try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
             }
             let commitment = try await harness.commitment(of: approved.proposalId)
             let paid = try await harness.transaction { connection in
@@ -221,28 +272,46 @@ struct FundingConcurrencyTests {
                 }
             }
             let paymentID = try #require(paid)
-            let refused: [PostgresQuery] = [
-                "UPDATE envelopes SET committed_cents = amount_cents + 1 WHERE id = \(envelope.id)",
-                "UPDATE commitments SET disbursed_cents = amount_cents + 1 WHERE id = \(commitment.id)",
-                "UPDATE commitments SET disbursed_cents = -1 WHERE id = \(commitment.id)",
-                "UPDATE movements SET amount_cents = 1 WHERE id = \(paymentID)",
-                "UPDATE movements SET status = 'rejected' WHERE id = \(paymentID)",
-                "DELETE FROM movements WHERE id = \(paymentID)",
-                "DELETE FROM envelope_adjustments",
+            // Each refused for its own reason: 23514 a check constraint, 23001 the append-only
+            // triggers, 23505 the one verified final (after a first, valid one).
+            func movement(_ sequence: Int, _ kind: String, _ tranche: String?, _ cents: Int, _ status: String, decidedBy: String?) -> PostgresQuery {
                 """
-                INSERT INTO movements (id, commitment_id, sequence, kind, tranche, amount_cents, value_date, bank_reference, status,
+                INSERT INTO movements (id, commitment_id, sequence, kind, tranche, amount_cents, value_date, bank_reference, reason, status,
                                        recorded_by_sub, recorded_by_role, recorded_at, decided_by_sub, decided_by_role, decided_at)
-                VALUES (\(UUID()), \(commitment.id), 99, 'disbursement', 'interim', 100, '2026-11-20', 'SELF', 'verified',
-                        'fin-alice', 'finance', now(), 'fin-alice', 'finance', now())
-                """,
+                VALUES (\(UUID()), \(commitment.id), \(sequence), \(kind), \(tranche), \(cents), '2026-11-20', 'BY-HAND', 'returned', \(status),
+                        'fin-alice', 'finance', now(), \(decidedBy), \(decidedBy.map { _ in "finance" }), \(decidedBy.map { _ in Date() }))
                 """
-                INSERT INTO movements (id, commitment_id, sequence, kind, tranche, amount_cents, value_date, bank_reference, status,
-                                       recorded_by_sub, recorded_by_role, recorded_at)
-                VALUES (\(UUID()), \(commitment.id), 98, 'recovery', NULL, 100, '2026-11-20', 'POSITIVE', 'pending', 'fin-alice', 'finance', now())
-                """,
+            }
+            let refused: [(PostgresQuery, String, String)] = [
+                ("UPDATE envelopes SET committed_cents = amount_cents + 1 WHERE id = \(envelope.id)", "23514", "envelope_not_overcommitted"),
+                ("UPDATE commitments SET disbursed_cents = amount_cents + 1 WHERE id = \(commitment.id)", "23514", "commitment_not_overdisbursed"),
+                ("UPDATE commitments SET disbursed_cents = -1 WHERE id = \(commitment.id)", "23514", "commitment_not_overdisbursed"),
+                ("UPDATE commitments SET status = 'blocked', shortfall_cents = NULL WHERE id = \(commitment.id)", "23514", "blocked_has_shortfall"),
+                ("UPDATE movements SET amount_cents = 1 WHERE id = \(paymentID)", "23001", "can't change"),
+                ("UPDATE movements SET status = 'rejected' WHERE id = \(paymentID)", "23001", "can't change"),
+                ("DELETE FROM movements WHERE id = \(paymentID)", "23001", "append-only"),
+                ("DELETE FROM envelope_adjustments", "23001", "kept for ever"),
+                ("UPDATE envelope_adjustments SET reason = 'rewritten'", "23001", "kept for ever"),
+                (movement(90, "disbursement", "interim", 100, "verified", decidedBy: "fin-alice"), "23514", "four_eyes"),
+                (movement(91, "recovery", nil, 100, "pending", decidedBy: nil), "23514", "movement_sign"),
+                (movement(92, "disbursement", nil, 100, "pending", decidedBy: nil), "23514", "movement_sign"),
+                (movement(93, "disbursement", "interim", 100, "verified", decidedBy: nil), "23514", "movement_decided"),
             ]
-            for statement in refused {
-                await #expect(throws: PSQLError.self, "\(statement.sql)") { try await harness.client.query(statement, logger: harness.logger) }
+            for (statement, state, naming) in refused {
+                do {
+                    try await harness.client.query(statement, logger: harness.logger)
+                    Issue.record("accepted: \(statement.sql)")
+                } catch {
+                    #expect(DatabaseFailure.sqlState(error) == state, "\(statement.sql): \(String(reflecting: error))")
+                    #expect(String(reflecting: error).contains(naming), "\(statement.sql): \(String(reflecting: error))")
+                }
+            }
+            try await harness.client.query(movement(94, "disbursement", "final", 100, "verified", decidedBy: "fin-bob"), logger: harness.logger)
+            do {
+                try await harness.client.query(movement(95, "disbursement", "final", 100, "verified", decidedBy: "fin-bob"), logger: harness.logger)
+                Issue.record("a second verified final was accepted")
+            } catch {
+                #expect(DatabaseFailure.sqlState(error) == "23505" && String(reflecting: error).contains("one_final_paid"), "\(String(reflecting: error))")
             }
             #expect(try await harness.scalar("SELECT disbursed_cents FROM commitments") == 40_000_000)
         }

@@ -9,6 +9,7 @@ enum FundingFixtures {
     static let pm = EventActor(sub: "pm-1", role: "admin")
     static let alice = EventActor(sub: "fin-alice", role: "finance")
     static let bob = EventActor(sub: "fin-bob", role: "finance")
+    static let reference = try! ReferenceData.load()
 
     /// 1 000 000.00 approved: 40 % pre-financing, 30 % interim, 30 % final.
     static func approved(
@@ -40,16 +41,16 @@ enum FundingFixtures {
         PaymentRequest(kind: .disbursement, tranche: tranche, amount: Money(cents: cents), valueDate: date, bankReference: "BANK-\(cents)", note: nil, reason: nil)
     }
 
-    static func recovery(_ cents: Int64) -> PaymentRequest {
+    static func recovery(_ cents: Int64, date: String = "2026-11-25") -> PaymentRequest {
         PaymentRequest(
-            kind: .recovery, tranche: nil, amount: Money(cents: cents), valueDate: "2026-11-25", bankReference: "RET-\(cents)", note: nil,
+            kind: .recovery, tranche: nil, amount: Money(cents: cents), valueDate: date, bankReference: "RET-\(cents)", note: nil,
             reason: "Unspent training budget returned")
     }
 
     /// An active commitment of `approved` against a sufficient envelope, and that envelope.
     static func active(_ approved: ProposalApproved = approved()) -> (Commitment, Envelope) {
         var envelope: Envelope? = envelope(Money(cents: 500_000_000))
-        let (commitment, _) = try! Commitment.open(approved, instrument: "IfS", envelope: &envelope, id: UUID(), at: decidedAt)
+        let (commitment, _) = try! Commitment.open(approved, instrument: "IfS", reference: reference, envelope: &envelope, id: UUID(), at: decidedAt)
         return (commitment, envelope!)
     }
 }

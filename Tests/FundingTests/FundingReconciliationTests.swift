@@ -87,7 +87,7 @@ struct FundingReconciliationTests {
                 let approved = F.approved(budget: Money(cents: 10_000_000 + numbers.next(0...50_000_000)), region: region, lead: lead, at: decidedAt)
                 proposals.append(approved.proposalId)
                 try await harness.transaction { connection in
-                    try await harness.store.open(approved, instrument: "IfS", cause: EventCause(actor: F.pm), at: Date(), on: connection)
+                    try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
                 }
             }
             // Money moves: pre-financing on all, interims on most, finals closing some, a recovery, a rejection, a pending request.
@@ -95,12 +95,13 @@ struct FundingReconciliationTests {
                 let commitment = try await harness.commitment(of: proposalID)
                 guard commitment.status == .active else { continue }
                 let share = commitment.schedule.map(\.amount.cents)
-                var steps: [(PaymentRequest, Bool)] = [(F.payment(.preFinancing, share[0] - numbers.next(0...1_000)), true)]
-                if index % 4 != 3 { steps.append((F.payment(.interim, share[1] / 2 + numbers.next(0...99)), true)) }
-                if index % 4 == 1 { steps.append((F.payment(.interim, 77), false)) }
-                if index % 3 == 0 { steps.append((F.recovery(numbers.next(1...10_000)), true)) }
-                if index % 5 == 2 { steps.append((F.payment(.interim, 1_000), true)) }
-                if index % 4 == 0 { steps.append((F.payment(.final, share[2] - numbers.next(0...500_000)), true)) }
+                let day = Commitment.day(commitment.approvedAt)  // money moves from the approval on
+                var steps: [(PaymentRequest, Bool)] = [(F.payment(.preFinancing, share[0] - numbers.next(0...1_000), date: day), true)]
+                if index % 4 != 3 { steps.append((F.payment(.interim, share[1] / 2 + numbers.next(0...99), date: day), true)) }
+                if index % 4 == 1 { steps.append((F.payment(.interim, 77, date: day), false)) }
+                if index % 3 == 0 { steps.append((F.recovery(numbers.next(1...10_000), date: day), true)) }
+                if index % 5 == 2 { steps.append((F.payment(.interim, 1_000, date: day), true)) }
+                if index % 4 == 0 { steps.append((F.payment(.final, share[2] - numbers.next(0...500_000), date: day), true)) }
                 for (step, (request, verify)) in steps.enumerated() {
                     _ = try await harness.transaction { connection in
                         try await harness.store.change(commitment: commitment.id, cause: EventCause(actor: F.alice), on: connection) { commitment, envelope in

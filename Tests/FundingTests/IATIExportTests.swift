@@ -56,9 +56,23 @@ struct IATIExportTests {
             _ = try commitment.verify(payment.id, envelope: &envelope, by: F.bob, at: F.decidedAt)
         }
         var none: Envelope? = nil
-        let (blocked, _) = try Commitment.open(F.approved(), instrument: "IfS", envelope: &none, id: UUID(), at: F.decidedAt)
+        let (blocked, _) = try Commitment.open(F.approved(), instrument: "IfS", reference: F.reference, envelope: &none, id: UUID(), at: F.decidedAt)
         let export = IATIExport(reportingOrg: IATIExport.standardReportingOrg, reference: try ReferenceData.load())
         return (export.document([commitment, blocked], at: F.decidedAt), commitment)
+    }
+
+    @Test(arguments: [(1, 1), (12, 1), (13, 2), (18, 2), (24, 2), (25, 3), (600, 50)])
+    func budgetsCoverThePlannedDurationInPeriodsOfAtMostAYear(months: Int, periods: Int) throws {
+        let start = F.decidedAt
+        let end = IATIExport.plannedEnd(from: start, months: months)
+        let budget = IATIExport.budgetPeriods(from: start, to: end, amount: Money(cents: 123_456_789))
+        #expect(budget.count == periods)
+        #expect(budget.reduce(0) { $0 + $1.amount.cents } == 123_456_789)
+        for (index, period) in budget.enumerated() {
+            let days = IATIExport.calendar.dateComponents([.day], from: period.start, to: period.end).day! + 1
+            #expect(days <= 366 && period.amount > .zero)
+            if index > 0 { #expect(IATIExport.calendar.dateComponents([.day], from: budget[index - 1].end, to: period.start).day == 1) }
+        }
     }
 
     @Test func aProjectWithItsCommitmentAndTwoDisbursementsValidatesAgainstTheSchema() throws {
@@ -100,9 +114,16 @@ struct IATIExportTests {
         #expect(values.allSatisfy { $0.attributes["currency"] == "EUR" && $0.attributes["value-date"] != nil })
         let types = elements.filter { $0.name == "transaction-type" }.map { $0.attributes["code"] ?? "" }
         #expect(types == ["2", "3", "3", "2"])
-        let amounts = values.dropFirst().map { Money($0.text) }
+        // Budgets of at most a year each (18 months: two), adding up to the commitment exactly.
+        let budgets = elements.filter { $0.name == "budget" }
+        #expect(budgets.count == 2)
+        let starts = elements.filter { $0.name == "period-start" }.compactMap { $0.attributes["iso-date"] }
+        let ends = elements.filter { $0.name == "period-end" }.compactMap { $0.attributes["iso-date"] }
+        #expect(starts.count == 2 && ends.count == 2 && ends[0] < starts[1])
+        let budgetValues = values.prefix(budgets.count).compactMap { Money($0.text) }
+        #expect(budgetValues.reduce(0) { $0 + $1.cents } == 100_000_000, "the budgets are the commitment")
+        let amounts = values.dropFirst(budgets.count).map { Money($0.text) }
         #expect(amounts == [Money(cents: 100_000_000), Money(cents: 40_000_000), Money(cents: 55_000_000), Money(cents: -5_000_000)])
-        #expect(values.first.map { Money($0.text) } == Money(cents: 100_000_000), "the budget is the commitment")
         let today = IATIExport.date(Date())
         #expect(elements.filter { $0.name == "transaction-date" }.allSatisfy { ($0.attributes["iso-date"] ?? "9999") <= today })
     }

@@ -140,7 +140,7 @@ struct AuthorizationMatrixTests {
             #expect(found.status == "active")
             let recorded = try await funding.post(
                 "/v1/commitments/\(found.id.lowercased)/payments",
-                json: #"{"tranche":"pre_financing","amount":"400000.00","valueDate":"2025-06-30","bankReference":"MX-FIXTURE"}"#, headers: recorder)
+                json: #"{"tranche":"pre_financing","amount":"400000.00","valueDate":"\#(Finance.today)","bankReference":"MX-FIXTURE"}"#, headers: recorder)
             #expect(recorded.status == .created, "\(recorded.text)")
             let payment = try #require(try recorded.json(CommitmentReply.self).payments.last)
             return (found.id.lowercased, payment.id.lowercased)
@@ -191,7 +191,7 @@ struct AuthorizationMatrixTests {
             case "decideProposal": approvalJSON
             case "createEnvelope": #"{"year":2099,"region":"SEA","amount":"1000000.00","reason":"A row of the matrix"}"#
             case "adjustEnvelope": #"{"delta":"250000.00","reason":"A row of the matrix"}"#
-            case "recordPayment": #"{"tranche":"pre_financing","amount":"100000.00","valueDate":"2025-06-30","bankReference":"MX-1"}"#
+            case "recordPayment": #"{"tranche":"pre_financing","amount":"100000.00","valueDate":"\#(Finance.today)","bankReference":"MX-1"}"#
             case "rejectPayment": #"{"reason":"A row of the matrix"}"#
             default: nil
             }

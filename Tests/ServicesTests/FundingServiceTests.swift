@@ -132,16 +132,27 @@ struct FundingServiceTests {
         return try #require(found)
     }
 
-    /// The next `count` funding events the spy receives, by type.
+    /// The next `count` funding events the spy receives, by type; fewer when they don't come within 30 s.
     func events(_ spy: AMQPConnection, count: Int) async -> [String] {
-        var types: [String] = []
-        guard count > 0 else { return types }
-        for await delivery in spy.deliveries {
-            spy.ack(delivery)
-            types.append(delivery.properties.type ?? "?")
-            if types.count == count { break }
+        guard count > 0 else { return [] }
+        return await withTaskGroup(of: [String]?.self) { group in
+            group.addTask {
+                var types: [String] = []
+                for await delivery in spy.deliveries {
+                    spy.ack(delivery)
+                    types.append(delivery.properties.type ?? "?")
+                    if types.count == count { break }
+                }
+                return types
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(30))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? ["timed out waiting for \(count) events"]
         }
-        return types
     }
 
     @Test func approvedThenBlockedThenRaisedThenPaidInThreeVerifiedTranchesAndClosed() async throws {

@@ -208,7 +208,7 @@ struct OpenAPIContractTests {
             return !commitment.isEmpty
         }, "\(funding.tail())")
         let payments = "/v1/commitments/\(commitment)/payments"
-        func payment(_ json: String) -> String { #"{"tranche":"pre_financing","valueDate":"2025-06-30","bankReference":"OAS",\#(json)}"# }
+        func payment(_ json: String) -> String { #"{"tranche":"pre_financing","valueDate":"\#(Finance.today)","bankReference":"OAS",\#(json)}"# }
         let first = try await funding.post(
             "/v1/envelopes/\(envelope)/adjustments", json: #"{"delta":"5000000.00","reason":"Second instalment"}"#, headers: alice)
         #expect(first.status == .ok)

@@ -73,8 +73,10 @@ public final class ServiceProcess: Sendable {
     }
 
     /// Sends a signal (SIGKILL to crash, SIGTERM to stop gracefully) and waits for the exit; returns the status.
+    /// The default wait is longer than the service's own bound (`COE_SHUTDOWN_TIMEOUT`, 30 s), so
+    /// a stuck shutdown shows as the watchdog's exit status 70, not as a race with this wait.
     @discardableResult
-    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
+    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(45)) async throws -> Int32 {
         let pid = process.withLock { process -> Int32? in
             guard let process, process.isRunning else { return nil }
             return process.processIdentifier

@@ -3,8 +3,8 @@ import Hummingbird
 
 /// An RFC 4180 CSV document: UTF-8, CRLF line ends, a header row, fields quoted when they
 /// hold a comma, a quote or a line break (quotes doubled), amounts with a decimal point.
-/// Text that a spreadsheet would run as a formula (starting with = + - @) is prefixed with
-/// an apostrophe; figures are never touched.
+/// Text that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+/// return) is prefixed with an apostrophe; figures are never touched.
 struct CSVDocument: Sendable {
     enum Cell: Sendable {
         /// Free text (names, references, notes): guarded against formula injection.
@@ -24,7 +24,7 @@ struct CSVDocument: Sendable {
                 case .figure(let value): return Self.quoted(value ?? "")
                 case .text(let value):
                     guard let value, let first = value.first else { return "" }
-                    return Self.quoted("=+-@".contains(first) ? "'" + value : value)
+                    return Self.quoted("=+-@\t\r".contains(first) ? "'" + value : value)
                 }
             }.joined(separator: ",") + "\r\n"
         }

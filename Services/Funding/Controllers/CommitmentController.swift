@@ -79,7 +79,7 @@ struct CommitmentController: Sendable {
         let ledger = Ledger(commitment)
         guard csv else { return try ledger.response(from: request, context: context) }
         let document = FundingCSV.ledger(ledger)
-        return document.response(fileName: "ledger-\(commitment.project.reference).csv")
+        return document.response(fileName: "ledger-\(commitment.project.reference.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }).csv")
     }
 
     // MARK: Changes
@@ -139,6 +139,11 @@ struct CommitmentController: Sendable {
         try access.checkCanRead()
         let key = try Idempotency.request(request, caller: caller, operation: operation, body: body?.bytes ?? [])
         let store = self.store
+        // Authorized before any lock is taken: a caller who may not act can't hold up finance's
+        // work on the envelope. What this checks (the project's country and region) never changes.
+        let found = try await dependencies.database.withConnection { try await store.commitments.find(id: id, lock: false, movements: false, on: $0) }
+        guard let found, access.canRead(found) else { throw FundingError.notFound("Commitment \(id.lowercased)") }
+        try access.checkIsFinance(act)
         let idempotency = self.idempotency
         let answer = try await dependencies.transaction(context) { connection in
             let answer = try await store.change(commitment: id, cause: EventCause(actor: caller.actor), on: connection) { commitment, envelope in

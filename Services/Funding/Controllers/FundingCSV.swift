@@ -9,7 +9,7 @@ enum FundingCSV {
         ])
         for row in rows + [totals] {
             document.rows.append([
-                .figure(row.year.map(String.init) ?? "total"), .figure(row.region), .figure(row.instrument), .figure(row.envelope.description),
+                .figure(row.year.map(String.init) ?? "total"), .text(row.region), .text(row.instrument), .figure(row.envelope.description),
                 .figure(row.committed.description), .figure(row.available.description), .figure(row.disbursed.description),
                 .figure(row.remaining.description), .figure("\(row.commitments)"), .figure("\(row.blocked)"), .figure(row.commitmentRate?.description),
                 .figure(row.absorptionRate?.description), .figure(row.paymentRate?.description),
@@ -24,8 +24,8 @@ enum FundingCSV {
         ])
         for row in rows + [totals] {
             document.rows.append([
-                .figure(row.year.map(String.init) ?? "total"), .figure(row.region), .figure(row.country),
-                .figure(row.participatingCountries.joined(separator: " ")), .figure("\(row.commitments)"), .figure(row.committed.description),
+                .figure(row.year.map(String.init) ?? "total"), .text(row.region), .text(row.country),
+                .text(row.participatingCountries.joined(separator: " ")), .figure("\(row.commitments)"), .figure(row.committed.description),
                 .figure(row.disbursed.description), .figure(row.remaining.description), .figure(row.paymentRate?.description),
             ])
         }

@@ -86,8 +86,13 @@ struct ReportController: Sendable {
         try query.validate()
         try access.checkCanReadEnvelopes()
         let region = query.filters["region"]
-        let commitments = try await dependencies.database.withConnection { connection in
+        let found = try await dependencies.database.withConnection { connection in
             try await store.commitments.committed(year: year, region: region, scope: access.scope, on: connection)
+        }
+        guard let commitments = found else {
+            throw FundingError.invalid([FieldProblem(
+                field: year == nil ? "year" : "region",
+                problem: "more than \(CommitmentRepository.exportLimit) projects match; export one year or one region at a time")])
         }
         guard !commitments.isEmpty else {
             throw FundingError.notFound("A committed project to export (an IATI document has at least one activity)")

@@ -18,9 +18,9 @@ struct PaymentRequest: Sendable, Equatable {
 extension Commitment {
     /// The commitment `proposal.approved` creates: active when the envelope covers it, else blocked.
     static func open(
-        _ approved: ProposalApproved, instrument: String, envelope: inout Envelope?, id: UUID, at time: Date
+        _ approved: ProposalApproved, instrument: String, reference: ReferenceData, envelope: inout Envelope?, id: UUID, at time: Date
     ) throws(FundingError) -> (Commitment, [any EventPayload]) {
-        try checkSchedule(of: approved)
+        try check(approved, reference: reference)
         let decided = approved.proposal
         var commitment = Commitment(
             id: id,
@@ -73,17 +73,21 @@ extension Commitment {
             amount: request.kind == .disbursement ? request.amount : Money(cents: -request.amount.cents),
             valueDate: request.valueDate, bankReference: request.bankReference, note: request.note,
             reason: request.kind == .recovery ? request.reason : nil, status: .pending, recordedBy: actor, recordedAt: time)
+        let approvalDay = Self.day(approvedAt)
+        guard request.valueDate >= approvalDay else {
+            throw .invalid([FieldProblem(field: "valueDate", problem: "must not be before the approval (\(approvalDay)): no money moves for a project before it")])
+        }
         switch request.kind {
         case .disbursement:
             guard let tranche = request.tranche else { throw .invalid([FieldProblem(field: "tranche", problem: "is required for a disbursement")]) }
             try checkTranche(tranche)
             try checkOrder(of: movement, recording: true)
-            if let breach = breachOfLimits(adding: movement) { throw .invalidRequest(breach) }
+            if let breach = breachOfLimits(adding: movement) { throw .conflict(breach) }
         case .recovery:
             guard request.reason != nil else {
                 throw .invalid([FieldProblem(field: "reason", problem: "is required for a recovery: say why the money comes back")])
             }
-            if let breach = breachOfLimits(adding: movement) { throw .invalidRequest(breach) }
+            if let breach = breachOfLimits(adding: movement) { throw .conflict(breach) }
         }
         movements.append(movement)
         updatedAt = time
@@ -128,29 +132,59 @@ extension Commitment {
 
     // MARK: Rules
 
+    /// Who rejects what a closing leaves pending.
+    static let service = EventActor.system("funding")
+
     static func year(of date: Date) -> Int {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.component(.year, from: date)
+        utc.component(.year, from: date)
     }
 
-    /// What an incoming approval's schedule must be: workflow's rules, checked again, since a
-    /// consumer trusts its own state, not the event.
-    private static func checkSchedule(of approved: ProposalApproved) throws(FundingError) {
+    /// `YYYY-MM-DD` in UTC.
+    static func day(_ date: Date) -> String {
+        let parts = utc.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
+    private static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+
+    /// What an incoming approval must be: workflow's rules, checked again, since a consumer
+    /// trusts its own state, not the event. Ranges first, so that no sum can overflow.
+    static func check(_ approved: ProposalApproved, reference: ReferenceData) throws(FundingError) {
         var problems: [String] = []
+        let decided = approved.proposal
+        let budget = approved.approvedBudget
         let schedule = approved.paymentSchedule
-        if approved.approvedBudget <= .zero || approved.approvedBudget > Envelope.maximumAmount {
-            problems.append("the approved budget \(approved.approvedBudget) is not from 0.01 to \(Envelope.maximumAmount)")
+        if budget <= .zero || budget > Envelope.maximumAmount { problems.append("the approved budget \(budget) is not from 0.01 to \(Envelope.maximumAmount)") }
+        if let region = reference.region(decided.region) {
+            if !region.countries.contains(decided.leadCountry) { problems.append("\(decided.leadCountry) is not a partner country of \(region.code)") }
+        } else {
+            problems.append("\(decided.region) is not a region of the initiative")
         }
-        if schedule.isEmpty { problems.append("the payment schedule is empty") }
-        if schedule.last?.tranche != .final || schedule.filter({ $0.tranche == .final }).count != 1 {
-            problems.append("the schedule must end with its one final tranche")
+        if let unknown = decided.participatingCountries.first(where: { !reference.isCountry($0) }) { problems.append("\(unknown) is not a partner country") }
+        if !(2000...2100).contains(year(of: approved.decision.decidedAt)) { problems.append("the decision's year is not from 2000 to 2100") }
+        if !(1...1_000).contains(approved.round) || !(1...1_000).contains(approved.revision) { problems.append("round and revision must be from 1 to 1000") }
+        if let months = decided.durationMonths, !(1...600).contains(months) { problems.append("the duration must be from 1 to 600 months") }
+        if schedule.isEmpty || schedule.count > 24 { problems.append("the payment schedule must have 1 to 24 tranches") }
+        if schedule.contains(where: { !(1...100).contains($0.percent) || $0.amount <= .zero || $0.amount > budget }) {
+            problems.append("every tranche must be 1 to 100 percent and a positive amount within the budget")
         }
-        if schedule.dropFirst().contains(where: { $0.tranche == .preFinancing }) { problems.append("pre-financing may only come first") }
-        if schedule.contains(where: { $0.amount <= .zero || $0.percent <= 0 }) { problems.append("every tranche must be positive") }
-        if schedule.reduce(0, { $0 + $1.percent }) != 100 { problems.append("the schedule's percentages must sum to 100") }
-        if schedule.reduce(Int64(0), { $0 + $1.amount.cents }) != approved.approvedBudget.cents {
-            problems.append("the schedule's amounts must sum to the approved budget \(approved.approvedBudget)")
+        if problems.isEmpty {
+            if schedule.last?.tranche != .final || schedule.filter({ $0.tranche == .final }).count != 1 {
+                problems.append("the schedule must end with its one final tranche")
+            }
+            if schedule.dropFirst().contains(where: { $0.tranche == .preFinancing }) { problems.append("pre-financing may only come first") }
+            if schedule.reduce(0, { $0 + $1.percent }) != 100 { problems.append("the schedule's percentages must sum to 100") }
+            // Each share is its percent of the budget rounded down to the cent; the final takes the rest.
+            for tranche in schedule.dropLast() where tranche.amount.cents != budget.cents * Int64(tranche.percent) / 100 {
+                problems.append("the \(tranche.tranche.rawValue) tranche's \(tranche.amount) is not \(tranche.percent) % of \(budget)")
+            }
+            if schedule.reduce(Int64(0), { $0 + $1.amount.cents }) != budget.cents {
+                problems.append("the schedule's amounts must sum to the approved budget \(budget)")
+            }
         }
         guard problems.isEmpty else {
             throw .refused("proposal.approved for \(approved.proposalId.lowercased) can't be committed: \(problems.joined(separator: "; "))")
@@ -282,12 +316,11 @@ extension Commitment {
         closedAt = time
         for index in movements.indices where movements[index].status == .pending && movements[index].kind == .disbursement {
             movements[index].status = .rejected
-            movements[index].decidedBy = actor
+            // The service's own act, not the verifier's: four eyes hold even for what they recorded.
+            movements[index].decidedBy = Self.service
             movements[index].decidedAt = time
             movements[index].rejectionReason = "The commitment closed with its final tranche; nothing more is paid."
         }
-        let figures = envelope?.figures
-            ?? EnvelopeFigures(envelopeId: UUID(), year: year, region: project.region, instrument: instrument, amount: .zero, committed: .zero, available: .zero)
-        return FundingClosed(commitmentId: id, project: project, committed: amount, disbursed: paid, released: released, envelope: figures)
+        return FundingClosed(commitmentId: id, project: project, committed: amount, disbursed: paid, released: released, envelope: envelope?.figures)
     }
 }

@@ -101,9 +101,10 @@ extension Envelope {
     }
 
     /// Gives back what a closed commitment did not pay (or a recovery returned after it closed).
+    /// Never below zero: were the figures ever wrong, the schema refuses the save rather than hide it.
     mutating func release(_ amount: Money, at time: Date) {
         guard amount > .zero else { return }
-        committed = Money(cents: max(0, committed.cents - amount.cents))
+        committed = Money(cents: committed.cents - amount.cents)
         updatedAt = time
     }
 

@@ -12,12 +12,13 @@ import Foundation
 ///   role 4 (implementing), type 10 (government);
 /// - activity status 2 (implementation) while active, 4 (closed) once the final tranche is paid;
 /// - activity dates: 1 planned start (the approval), 2 actual start (the first payment's value
-///   date), 3 planned end (start + the planned duration, 24 months when none was given),
+///   date), 3 planned end (the last day of the planned duration, 24 months when none was given),
 ///   4 actual end (the closing);
 /// - recipient countries: the lead and participating countries, percentages summing to
 ///   exactly 100 (equal shares in hundredths, the lead country taking any remainder first);
 /// - sector: DAC 5 (vocabulary 1) 15210, security system management and reform, 100 %;
-/// - default currency EUR; one budget (type 1 original, status 2 committed) of the commitment;
+/// - default currency EUR; the commitment as budgets (type 1 original, status 2 committed) of at
+///   most a year each, from the planned start to the planned end, shared by days, adding up exactly;
 /// - transactions: type 2 (outgoing commitment) for the commitment, and a negative one for
 ///   what closing released; type 3 (disbursement) for every verified payment, negative for a
 ///   recovery, each dated by its value date.
@@ -61,7 +62,7 @@ struct IATIExport: Sendable {
         let project = commitment.project
         let identifier = "\(reportingOrg.ref)-\(project.reference)"
         let start = commitment.approvedAt
-        let plannedEnd = Self.calendar.date(byAdding: .month, value: commitment.durationMonths ?? 24, to: start) ?? start
+        let plannedEnd = Self.plannedEnd(from: start, months: commitment.durationMonths ?? 24)
         let verified = commitment.movements.filter { $0.status == .verified }
         let leadName = reference.countries[project.leadCountry] ?? project.leadCountry
         var xml = #"  <iati-activity last-updated-datetime="\#(Self.dateTime(commitment.updatedAt))" xml:lang="en" default-currency="EUR">"# + "\n"
@@ -88,11 +89,13 @@ struct IATIExport: Sendable {
             xml += #"    <recipient-country code="\#(Self.escape(country))" percentage="\#(Percentage(hundredths: Int64(hundredths)))"/>"# + "\n"
         }
         xml += #"    <sector vocabulary="1" code="\#(Self.sectorCode)" percentage="100"/>"# + "\n"
-        xml += #"    <budget type="1" status="2">"# + "\n"
-        xml += #"      <period-start iso-date="\#(Self.date(start))"/>"# + "\n"
-        xml += #"      <period-end iso-date="\#(Self.date(plannedEnd))"/>"# + "\n"
-        xml += #"      <value currency="EUR" value-date="\#(Self.date(start))">\#(commitment.amount)</value>"# + "\n"
-        xml += "    </budget>\n"
+        for period in Self.budgetPeriods(from: start, to: plannedEnd, amount: commitment.amount) {
+            xml += #"    <budget type="1" status="2">"# + "\n"
+            xml += #"      <period-start iso-date="\#(Self.date(period.start))"/>"# + "\n"
+            xml += #"      <period-end iso-date="\#(Self.date(period.end))"/>"# + "\n"
+            xml += #"      <value currency="EUR" value-date="\#(Self.date(period.start))">\#(period.amount)</value>"# + "\n"
+            xml += "    </budget>\n"
+        }
         if let committedAt = commitment.committedAt {
             xml += transaction(type: 2, date: Self.date(committedAt), amount: commitment.amount, description: "Commitment of the approved budget", receiver: leadName)
         }
@@ -109,6 +112,36 @@ struct IATIExport: Sendable {
         }
         xml += "  </iati-activity>\n"
         return xml
+    }
+
+    /// The last day of a project of `months` months starting on `start`'s day.
+    static func plannedEnd(from start: Date, months: Int) -> Date {
+        let after = calendar.date(byAdding: .month, value: months, to: calendar.startOfDay(for: start)) ?? start
+        return calendar.date(byAdding: .day, value: -1, to: after) ?? start
+    }
+
+    /// The budget in periods of at most a year (an IATI rule), from the planned start to the
+    /// planned end, each its share of the days in integer cents, the last taking the rest, so
+    /// the periods add up to the commitment exactly.
+    static func budgetPeriods(from start: Date, to end: Date, amount: Money) -> [(start: Date, end: Date, amount: Money)] {
+        let first = calendar.startOfDay(for: start)
+        let last = max(first, calendar.startOfDay(for: end))
+        let totalDays = Int64((calendar.dateComponents([.day], from: first, to: last).day ?? 0) + 1)
+        var periods: [(start: Date, end: Date, amount: Money)] = []
+        var periodStart = first
+        var allotted: Int64 = 0
+        while periodStart <= last {
+            let nextYear = calendar.date(byAdding: .year, value: 1, to: periodStart) ?? last.addingTimeInterval(86_400)
+            let periodEnd = min(calendar.date(byAdding: .day, value: -1, to: nextYear) ?? last, last)
+            let days = Int64((calendar.dateComponents([.day], from: periodStart, to: periodEnd).day ?? 0) + 1)
+            let isLast = periodEnd >= last
+            let cents = isLast ? amount.cents - allotted : amount.cents * days / totalDays
+            allotted += cents
+            periods.append((periodStart, periodEnd, Money(cents: cents)))
+            if isLast { break }
+            periodStart = nextYear
+        }
+        return periods
     }
 
     private func transaction(type: Int, date: String, amount: Money, description: String, receiver: String) -> String {

@@ -11,10 +11,13 @@ struct ApprovalHandlers: Sendable {
     let store: FundingStore
     /// The instrument approvals are funded from (`COE_FUNDING_INSTRUMENT`, `IfS`).
     let instrument: String
+    /// What an approval's region and countries must be.
+    let reference: ReferenceData
 
-    init(instrument: String, logger: Logger) {
+    init(instrument: String, reference: ReferenceData, logger: Logger) {
         self.store = FundingStore(logger: logger)
         self.instrument = instrument
+        self.reference = reference
     }
 
     var handlers: [EventHandler] {
@@ -22,7 +25,7 @@ struct ApprovalHandlers: Sendable {
             EventHandler.on(ProposalApproved.self) { envelope, context in
                 let metadata = envelope.metadata
                 do {
-                    try await store.open(envelope.data, instrument: instrument, cause: .event(metadata), at: Date(), on: context.connection)
+                    try await store.open(envelope.data, instrument: instrument, reference: reference, cause: .event(metadata), at: Date(), on: context.connection)
                 } catch let error as FundingError {
                     throw MessagingError(.refused, "\(metadata.type) \(metadata.id.lowercased): \(error)")
                 }

@@ -26,10 +26,12 @@ struct CommitmentRepository: Sendable {
         var after: ListParameters.Cursor?
     }
 
-    func find(id: UUID, lock: Bool, on connection: PostgresConnection) async throws -> Commitment? {
+    /// The commitment, with its movements unless `movements` is false (to check who may act on it).
+    func find(id: UUID, lock: Bool, movements: Bool = true, on connection: PostgresConnection) async throws -> Commitment? {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM commitments c WHERE c.id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")", logger: logger)
-        return try await completed(try await Self.decode(rows).map(\.0), on: connection).first
+        let found = try await Self.decode(rows).map(\.0)
+        return movements ? try await completed(found, on: connection).first : found.first
     }
 
     func find(proposalID: UUID, lock: Bool, on connection: PostgresConnection) async throws -> Commitment? {
@@ -160,17 +162,23 @@ struct CommitmentRepository: Sendable {
         return lines
     }
 
-    /// Committed projects (active or closed) with their movements, for the IATI export.
-    func committed(year: Int?, region: String?, scope: FundingAccess.Scope, on connection: PostgresConnection) async throws -> [Commitment] {
+    /// The most projects one IATI document carries; beyond, the caller narrows by year or region.
+    static let exportLimit = 5_000
+
+    /// Committed projects (active or closed) with their movements, for the IATI export; nil
+    /// when there are more than ``exportLimit``.
+    func committed(year: Int?, region: String?, scope: FundingAccess.Scope, on connection: PostgresConnection) async throws -> [Commitment]? {
         let filter = Filter(year: year, region: region, limit: 0)
         let sql = """
             SELECT \(Self.columns) FROM commitments c
             WHERE \(Self.scoped) AND c.status <> 'blocked'
             ORDER BY c.reference, c.id
-            LIMIT 10000
+            LIMIT \(Self.exportLimit + 1)
             """
         let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(filter, scope)), logger: logger)
-        return try await completed(try await Self.decode(rows).map(\.0), on: connection)
+        let found = try await Self.decode(rows).map(\.0)
+        guard found.count <= Self.exportLimit else { return nil }
+        return try await completed(found, on: connection)
     }
 
     /// The filter and scope, as the `$1`…`$5` of ``scoped``.
@@ -201,21 +209,19 @@ struct CommitmentRepository: Sendable {
             """,
             logger: logger)
         var movements: [UUID: [Movement]] = [:]
-        for try await row in rows {
-            let cells = row.makeRandomAccess()
-            func cell<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try cells[index].decode(T.self, context: .default) }
-            let commitmentID = try cell(0, UUID.self)
-            let id = try cell(1, UUID.self)
-            guard let kind = Movement.Kind(rawValue: try cell(3, String.self)), let status = Movement.Status(rawValue: try cell(10, String.self)) else {
+        for try await (commitmentID, id, sequence, kindText, trancheText, cents, valueDate, bankReference, note, reason, statusText,
+                       recordedSub, recordedRole, recordedAt, decidedSub, decidedRole, decidedAt, rejectionReason) in rows.decode(
+            (UUID, UUID, Int, String, String?, Int64, String, String, String?, String?, String, String, String, Date, String?, String?, Date?, String?).self,
+            context: .default)
+        {
+            guard let kind = Movement.Kind(rawValue: kindText), let status = Movement.Status(rawValue: statusText) else {
                 throw StorageError(.unexpectedResult, "movement \(id) has a kind or status funding does not know")
             }
-            let decidedBy = try cell(14, String?.self).map { EventActor(sub: $0, role: (try? cell(15, String?.self)) ?? "") }
             movements[commitmentID, default: []].append(Movement(
-                id: id, sequence: try cell(2, Int.self), kind: kind, tranche: try cell(4, String?.self).flatMap(PaymentTranche.Kind.init(rawValue:)),
-                amount: Money(cents: try cell(5, Int64.self)), valueDate: try cell(6, String.self), bankReference: try cell(7, String.self),
-                note: try cell(8, String?.self), reason: try cell(9, String?.self), status: status,
-                recordedBy: EventActor(sub: try cell(11, String.self), role: try cell(12, String.self)), recordedAt: try cell(13, Date.self),
-                decidedBy: decidedBy, decidedAt: try cell(16, Date?.self), rejectionReason: try cell(17, String?.self)))
+                id: id, sequence: sequence, kind: kind, tranche: trancheText.flatMap(PaymentTranche.Kind.init(rawValue:)), amount: Money(cents: cents),
+                valueDate: valueDate, bankReference: bankReference, note: note, reason: reason, status: status,
+                recordedBy: EventActor(sub: recordedSub, role: recordedRole), recordedAt: recordedAt,
+                decidedBy: decidedSub.map { EventActor(sub: $0, role: decidedRole ?? "") }, decidedAt: decidedAt, rejectionReason: rejectionReason))
         }
         return commitments.map { commitment in
             var commitment = commitment

@@ -21,6 +21,15 @@ struct EnvelopeRepository: Sendable {
         return try await Self.decode(rows).first
     }
 
+    /// Serializes, until the transaction ends, everything that decides whether an envelope of
+    /// `key` exists: creating it, and committing an approval against it. Without it an approval
+    /// that finds no envelope and an envelope created at that moment could miss each other,
+    /// leaving the commitment blocked under an envelope that covers it.
+    func lockKey(_ key: Envelope.Key, on connection: PostgresConnection) async throws {
+        let name = "funding.envelope:\(key.year):\(key.region):\(key.instrument)"
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))", logger: logger)
+    }
+
     func find(id: UUID, lock: Bool, on connection: PostgresConnection) async throws -> Envelope? {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM envelopes WHERE id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")", logger: logger)
@@ -35,9 +44,9 @@ struct EnvelopeRepository: Sendable {
             WHERE (\(year)::int IS NULL OR year = \(year)) AND (\(region)::text IS NULL OR region = \(region))
               AND (\(instrument)::text IS NULL OR instrument = \(instrument))
             ORDER BY year, region, instrument
-            LIMIT 5000
             """,
             logger: logger)
+        // Eight regions, a few instruments, a year each: never many, so answered whole.
         return try await Self.decode(rows)
     }
 

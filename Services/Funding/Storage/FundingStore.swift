@@ -42,8 +42,13 @@ struct FundingStore: Sendable {
 
     /// What `proposal.approved` causes: a commitment, active or blocked; nothing for a replay
     /// of the same approval; a refusal (parked) for an approval that contradicts the one kept.
-    func open(_ approved: ProposalApproved, instrument: String, cause: EventCause, at time: Date, on connection: PostgresConnection) async throws {
+    func open(
+        _ approved: ProposalApproved, instrument: String, reference: ReferenceData, cause: EventCause, at time: Date, on connection: PostgresConnection
+    ) async throws {
+        // An approval funding can't commit is refused before anything is locked.
+        try Commitment.check(approved, reference: reference)
         let key = Envelope.Key(year: Commitment.year(of: approved.decision.decidedAt), region: approved.proposal.region, instrument: instrument)
+        try await envelopes.lockKey(key, on: connection)
         let envelopeBefore = try await envelopes.find(key, lock: true, on: connection)
         if let existing = try await commitments.find(proposalID: approved.proposalId, lock: true, on: connection) {
             if try existing.isSame(approval: approved) {
@@ -52,7 +57,7 @@ struct FundingStore: Sendable {
             }
         }
         var envelope = envelopeBefore
-        let (commitment, events) = try Commitment.open(approved, instrument: instrument, envelope: &envelope, id: UUID(), at: time)
+        let (commitment, events) = try Commitment.open(approved, instrument: instrument, reference: reference, envelope: &envelope, id: UUID(), at: time)
         try await commitments.insert(commitment, on: connection)
         if let envelope, envelope != envelopeBefore { try await envelopes.save(envelope, on: connection) }
         try await append(events, subject: commitment.project.proposalId, cause: cause, on: connection)
@@ -64,6 +69,7 @@ struct FundingStore: Sendable {
         _ key: Envelope.Key, amount: Money, reason: String, by actor: EventActor, cause: EventCause, at time: Date, on connection: PostgresConnection
     ) async throws -> (envelope: Envelope, unblocked: [UUID])? {
         let (created, adjustment, _) = try Envelope.create(key, amount: amount, reason: reason, id: UUID(), by: actor, at: time)
+        try await envelopes.lockKey(key, on: connection)
         guard try await envelopes.insert(created, on: connection) else { return nil }
         // Locked at once: the row is new, but blocked commitments are committed against it.
         guard var envelope = try await envelopes.find(id: created.id, lock: true, on: connection) else { return nil }
