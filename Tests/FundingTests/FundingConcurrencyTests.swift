@@ -45,6 +45,27 @@ struct FundingConcurrencyTests {
             return try #require(created).envelope
         }
 
+        /// `proposal.approved` handled as the consumer handles it.
+        func approve(_ approved: ProposalApproved) async throws {
+            try await transaction { connection in
+                try await store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
+            }
+        }
+
+        /// Finance lowers the envelope by `cents`; false when refused (below what is committed).
+        func cut(_ envelopeID: UUID, by cents: Int64) async throws -> Bool {
+            do {
+                _ = try await transaction { connection in
+                    try await store.adjust(
+                        envelope: envelopeID, by: Money(cents: -cents), reason: "Reallocated", actor: F.alice, cause: EventCause(actor: F.alice),
+                        at: Date(), on: connection)
+                }
+                return true
+            } catch FundingError.conflict {
+                return false
+            }
+        }
+
         func commitment(of proposalID: UUID) async throws -> Commitment {
             let found = try await transaction { try await store.commitments.find(proposalID: proposalID, lock: false, on: $0) }
             return try #require(found)
@@ -65,9 +86,7 @@ struct FundingConcurrencyTests {
         try await withHarness { harness in
             _ = try await harness.envelope(Money(cents: 500_000_000))
             let approved = F.approved(budget: Money(cents: 100_000_000), schedule: [(.interim, 99), (.final, 1)])
-            try await harness.transaction { connection in
-                try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
-            }
+            try await harness.approve(approved)
             let commitmentID = try await harness.commitment(of: approved.proposalId).id
             // 120 pending requests of 10 000.00: together 1 200 000.00 against a commitment of 1 000 000.00.
             let recorded = try await harness.transaction { connection in
@@ -134,25 +153,12 @@ struct FundingConcurrencyTests {
             let cuts = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for approved in approvals {
                     group.addTask {
-                        try await harness.transaction { connection in
-                            try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
-                        }
+                        try await harness.approve(approved)
                         return false
                     }
                 }
                 for _ in 0..<20 {
-                    group.addTask {
-                        do {
-                            _ = try await harness.transaction { connection in
-                                try await harness.store.adjust(
-                                    envelope: envelope.id, by: Money(cents: -25_000_000), reason: "Reallocated", actor: F.alice, cause: EventCause(actor: F.alice),
-                                    at: Date(), on: connection)
-                            }
-                            return true
-                        } catch FundingError.conflict {
-                            return false
-                        }
-                    }
+                    group.addTask { try await harness.cut(envelope.id, by: 25_000_000) }
                 }
                 var cuts = 0
                 for try await cut in group where cut { cuts += 1 }
@@ -186,6 +192,62 @@ struct FundingConcurrencyTests {
         }
     }
 
+    @Test func closingsReleasingMoneyWhileCutsAndApprovalsRaceKeepTheEnvelopeExact() async throws {
+        try await withHarness { harness in
+            let envelope = try await harness.envelope(Money(cents: 1_000_000_000))  // 10 000 000.00
+            // 20 commitments of 300 000.00 (40 / 60), pre-financing paid, a final of 100 000.00 pending:
+            // verifying it closes the commitment and releases 80 000.00 to the envelope.
+            var finals: [(UUID, UUID)] = []
+            for _ in 0..<20 {
+                let approved = F.approved(budget: Money(cents: 30_000_000), schedule: [(.preFinancing, 40), (.final, 60)])
+                try await harness.approve(approved)
+                let id = try await harness.commitment(of: approved.proposalId).id
+                let final = try await harness.transaction { connection in
+                    try await harness.store.change(commitment: id, cause: EventCause(actor: F.alice), on: connection) { commitment, envelope in
+                        let pre = try commitment.record(F.payment(.preFinancing, 12_000_000), id: UUID(), by: F.alice, at: Date())
+                        let events = try commitment.verify(pre.id, envelope: &envelope, by: F.bob, at: Date())
+                        return (events, try commitment.record(F.payment(.final, 10_000_000), id: UUID(), by: F.alice, at: Date()).id)
+                    }
+                }
+                finals.append((id, try #require(final)))
+            }
+            // At once: the 20 closings, 15 cuts of 500 000.00 and 15 new approvals of 300 000.00.
+            let cuts = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for (commitment, payment) in finals {
+                    group.addTask {
+                        _ = try await harness.transaction { connection in
+                            try await harness.store.change(commitment: commitment, cause: EventCause(actor: F.bob), on: connection) { commitment, envelope in
+                                (try commitment.verify(payment, envelope: &envelope, by: F.bob, at: Date()), ())
+                            }
+                        }
+                        return false
+                    }
+                }
+                for index in 0..<30 {
+                    group.addTask {
+                        guard index % 2 == 1 else {
+                            try await harness.approve(F.approved(budget: Money(cents: 30_000_000)))
+                            return false
+                        }
+                        return try await harness.cut(envelope.id, by: 50_000_000)
+                    }
+                }
+                var cuts = 0
+                for try await cut in group where cut { cuts += 1 }
+                return cuts
+            }
+            let amount = try await harness.scalar("SELECT amount_cents FROM envelopes")
+            let committed = try await harness.scalar("SELECT committed_cents FROM envelopes")
+            let claims = try await harness.scalar(
+                "SELECT SUM(CASE status WHEN 'active' THEN amount_cents WHEN 'closed' THEN disbursed_cents ELSE 0 END)::bigint FROM commitments")
+            #expect(try await harness.scalar("SELECT COUNT(*) FROM commitments WHERE status = 'closed'") == 20)
+            #expect(committed == claims, "the envelope's committed is what its commitments take, releases included")
+            #expect(committed <= amount)
+            #expect(amount == 1_000_000_000 - Int64(cuts) * 50_000_000)
+            #expect(try await harness.scalar("SELECT SUM(released_cents)::bigint FROM commitments") == 20 * 8_000_000)
+        }
+    }
+
     @Test func anEnvelopeCreatedWhileApprovalsArriveMissesNone() async throws {
         try await withHarness { harness in
             // 40 approvals for a region and year without an envelope yet, and the envelope created among them:
@@ -195,9 +257,7 @@ struct FundingConcurrencyTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (index, approved) in approvals.enumerated() {
                     group.addTask {
-                        try await harness.transaction { connection in
-                            try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
-                        }
+                        try await harness.approve(approved)
                     }
                     if index == 20 { group.addTask { _ = try await harness.envelope(Money(cents: 1_000_000_000)) } }
                 }
@@ -213,9 +273,7 @@ struct FundingConcurrencyTests {
         try await withHarness { harness in
             _ = try await harness.envelope(Money(cents: 500_000_000))
             let approved = F.approved(schedule: [(.interim, 60), (.final, 40)])
-            try await harness.transaction { connection in
-                try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
-            }
+            try await harness.approve(approved)
             let id = try await harness.commitment(of: approved.proposalId).id
             // Alice's interim is verified, her second stays pending; Bob records the final, Alice verifies it.
             let steps: [(PaymentRequest, EventActor, EventActor?)] = [
@@ -244,9 +302,7 @@ struct FundingConcurrencyTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<10 {
                     group.addTask {
-                        try await harness.transaction { connection in
-                            try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
-                        }
+                        try await harness.approve(approved)
                     }
                 }
                 try await group.waitForAll()
@@ -261,9 +317,7 @@ struct FundingConcurrencyTests {
         try await withHarness { harness in
             let envelope = try await harness.envelope(Money(cents: 100_000_000))
             let approved = F.approved()
-            try await harness.transaction { connection in
-                try await harness.store.open(approved, instrument: "IfS", reference: F.reference, cause: EventCause(actor: F.pm), at: Date(), on: connection)
-            }
+            try await harness.approve(approved)
             let commitment = try await harness.commitment(of: approved.proposalId)
             let paid = try await harness.transaction { connection in
                 try await harness.store.change(commitment: commitment.id, cause: EventCause(actor: F.alice), on: connection) { commitment, envelope in

@@ -202,6 +202,17 @@ struct FundingServiceTests {
             let pre = try #require(try recorded.json(CommitmentReply.self).payments.first)
             #expect(try again.json(CommitmentReply.self).payments.count == 1)
 
+            // The verification queue shows it to both, but only Bob may decide it.
+            struct Queue: Decodable {
+                struct Item: Decodable { var commitmentId: UUID; var payment: CommitmentReply.Payment; var mayDecide: Bool; var why: String? }
+                var items: [Item]
+            }
+            let asAlice = try await funding.get("/v1/payments?status=pending", headers: alice).json(Queue.self)
+            let asBob = try await funding.get("/v1/payments?status=pending", headers: bob).json(Queue.self)
+            #expect(asAlice.items.map(\.payment.id) == [pre.id] && asBob.items.map(\.payment.id) == [pre.id])
+            #expect(asAlice.items.first?.mayDecide == false && asAlice.items.first?.why?.contains("four eyes") == true)
+            #expect(asBob.items.first?.mayDecide == true && asBob.items.first?.commitmentId == commitment.id)
+
             // Four eyes: Alice can't verify her own request; Bob can, once.
             let own = try await funding.request(.POST, "\(path)/\(pre.id.lowercased)/verification", headers: alice)
             #expect(own.status == .conflict)
@@ -210,6 +221,7 @@ struct FundingServiceTests {
             #expect(verified.status == .ok, "\(verified.text)")
             #expect(try verified.json(CommitmentReply.self).disbursed == "400000.00")
             #expect(try await funding.request(.POST, "\(path)/\(pre.id.lowercased)/verification", headers: bob).status == .conflict)
+            #expect(try await funding.get("/v1/payments?status=pending", headers: bob).json(Queue.self).items.isEmpty)
 
             // Interim, then a final of less than its share: the final closes and releases the rest.
             for (tranche, amount, reference) in [("interim", "400000.00", "BNK-002"), ("final", "150000.00", "BNK-003")] {

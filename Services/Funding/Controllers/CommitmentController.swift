@@ -32,6 +32,9 @@ struct CommitmentController: Sendable {
         commitments.get("{id}/payments/{paymentId}", use: payment)
         commitments.post("{id}/payments/{paymentId}/verification", use: verify)
         commitments.post("{id}/payments/{paymentId}/rejection", use: reject)
+        let payments = router.group("payments")
+        payments.add(middleware: dependencies.authenticator)
+        payments.get(use: queue)
     }
 
     // MARK: Read
@@ -53,6 +56,26 @@ struct CommitmentController: Sendable {
             try await store.commitments.list(filter, scope: access.scope, on: connection)
         }
         return ListPage(rows: rows.map { (CommitmentView($0.0, access: access), $0.1) }, limit: query.limit)
+    }
+
+    /// `?status=&region=&year=&limit=&cursor=`: payments and recoveries across commitments, oldest
+    /// recorded first — with `status=pending`, finance's verification queue, each saying
+    /// whether the caller may decide it (never their own).
+    @Sendable func queue(request: Request, context: ServiceRequestContext) async throws -> ListPage<QueuedPaymentView> {
+        let access = FundingAccess(caller: try context.requireCaller())
+        var query = ListParameters(request, filters: ["status", "year", "region"])
+        query.require("status", oneOf: Movement.Status.allCases.map(\.rawValue))
+        let year = FundingQuery.year(&query)
+        query.limitLength(of: "region", to: 10)
+        try query.validate()
+        try access.checkCanRead()
+        let status = query.filters["status"]
+        let region = query.filters["region"]
+        let (limit, after) = (query.limit, query.after)
+        let rows = try await dependencies.database.withConnection { connection in
+            try await store.commitments.payments(status: status, region: region, year: year, limit: limit, after: after, scope: access.scope, on: connection)
+        }
+        return ListPage(rows: rows.map { (QueuedPaymentView($0.0, access: access), $0.1) }, limit: limit)
     }
 
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> CommitmentView {

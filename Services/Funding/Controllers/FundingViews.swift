@@ -109,3 +109,28 @@ struct CountryReportPage: ResponseEncodable, Sendable {
     var rows: [FundingReport.CountryRow]
     var totals: FundingReport.CountryRow
 }
+
+/// A payment in a queue (`GET /v1/payments`): the movement, its project, and whether the
+/// caller may verify or reject it now, with why not.
+struct QueuedPaymentView: Encodable, Sendable {
+    var commitmentId: UUID
+    var proposalId: UUID
+    var reference: String
+    var title: String
+    var region: String
+    var leadCountry: String
+    var payment: Movement
+    var mayDecide: Bool
+    var why: String?
+
+    init(_ queued: CommitmentRepository.QueuedPayment, access: FundingAccess) {
+        commitmentId = queued.commitmentId
+        proposalId = queued.project.proposalId
+        reference = queued.project.reference
+        title = queued.project.title
+        region = queued.project.region
+        leadCountry = queued.project.leadCountry
+        payment = queued.movement
+        (mayDecide, why) = access.mayDecide(queued.movement)
+    }
+}

@@ -61,6 +61,17 @@ struct FundingAccess: Sendable {
         guard caller.role == .finance else { throw .forbidden("Only finance \(act).") }
     }
 
+    /// Whether the caller may verify or reject a movement now, and why not (four eyes: never
+    /// one's own). The commitment's status and the money rules are checked when they act.
+    func mayDecide(_ movement: Movement) -> (Bool, String?) {
+        guard caller.role == .finance else { return (false, "Only finance verifies payments.") }
+        guard movement.status == .pending else { return (false, "It is already \(movement.status.rawValue).") }
+        guard movement.recordedBy.sub != caller.sub else {
+            return (false, "You recorded it: another finance user verifies it (four eyes).")
+        }
+        return (true, nil)
+    }
+
     /// What the caller may do to a commitment now.
     func allowedActions(on commitment: Commitment) -> [CommitmentAction] {
         caller.role == .finance ? commitment.status.allowedActions : []

@@ -143,6 +143,62 @@ struct CommitmentRepository: Sendable {
         return zip(commitments, page.map(\.1)).map { ($0, $1) }
     }
 
+    /// A payment as a queue shows it: the movement with the project it belongs to.
+    struct QueuedPayment: Sendable {
+        var commitmentId: UUID
+        var project: FundedProject
+        var movement: Movement
+    }
+
+    /// Payments and recoveries across commitments, oldest recorded first (a queue), with
+    /// `status` (`pending` for the verification queue), `region` and `year` when given.
+    func payments(
+        status: String?, region: String?, year: Int?, limit: Int, after: ListParameters.Cursor?, scope: FundingAccess.Scope,
+        on connection: PostgresConnection
+    ) async throws -> [(QueuedPayment, ListParameters.Cursor)] {
+        var binds = Self.bindings(Filter(year: year, region: region, limit: limit), scope)
+        binds.append(status)
+        binds.append(after?.time)
+        binds.append(after?.id)
+        binds.append(limit + 1)
+        let sql = """
+            SELECT c.id, c.proposal_id, c.case_id, c.reference, c.title, c.region, c.lead_country, c.participating_countries,
+                   m.id, m.sequence, m.kind, m.tranche, m.amount_cents, m.value_date::text, m.bank_reference, m.note, m.reason, m.status,
+                   m.recorded_by_sub, m.recorded_by_role, m.recorded_at, m.decided_by_sub, m.decided_by_role, m.decided_at, m.rejection_reason,
+                   m.recorded_at::text
+            FROM movements m JOIN commitments c ON c.id = m.commitment_id
+            WHERE \(Self.scoped)
+              AND ($6::text IS NULL OR m.status = $6)
+              AND ($7::text IS NULL OR (m.recorded_at, m.id) > ($7::timestamptz, $8::uuid))
+            ORDER BY m.recorded_at, m.id
+            LIMIT $9
+            """
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        var result: [(QueuedPayment, ListParameters.Cursor)] = []
+        for try await row in rows {
+            let (commitmentID, proposalID, caseID, reference, title, region, lead, participating) = try row.decode(
+                (UUID, UUID, UUID, String, String, String, String, [String]).self, context: .default)
+            let cells = row.makeRandomAccess()
+            func cell<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try cells[index].decode(T.self, context: .default) }
+            let id = try cell(8, UUID.self)
+            guard let kind = Movement.Kind(rawValue: try cell(10, String.self)), let status = Movement.Status(rawValue: try cell(17, String.self)) else {
+                throw StorageError(.unexpectedResult, "movement \(id) has a kind or status funding does not know")
+            }
+            let movement = Movement(
+                id: id, sequence: try cell(9, Int.self), kind: kind, tranche: try cell(11, String?.self).flatMap(PaymentTranche.Kind.init(rawValue:)),
+                amount: Money(cents: try cell(12, Int64.self)), valueDate: try cell(13, String.self), bankReference: try cell(14, String.self),
+                note: try cell(15, String?.self), reason: try cell(16, String?.self), status: status,
+                recordedBy: EventActor(sub: try cell(18, String.self), role: try cell(19, String.self)), recordedAt: try cell(20, Date.self),
+                decidedBy: try cell(21, String?.self).map { EventActor(sub: $0, role: (try? cell(22, String?.self)) ?? "") },
+                decidedAt: try cell(23, Date?.self), rejectionReason: try cell(24, String?.self))
+            let project = FundedProject(
+                proposalId: proposalID, caseId: caseID, reference: reference, title: title, region: region, leadCountry: lead,
+                participatingCountries: participating)
+            result.append((QueuedPayment(commitmentId: commitmentID, project: project, movement: movement), .init(time: try cell(25, String.self), id: id)))
+        }
+        return result
+    }
+
     /// The figures the reports sum, for every commitment in the filter (no movements).
     func reportLines(year: Int?, region: String?, country: String?, scope: FundingAccess.Scope, on connection: PostgresConnection) async throws -> [FundingReport.Line] {
         let filter = Filter(year: year, region: region, country: country, limit: 0)
