@@ -50,6 +50,20 @@ public struct PaymentTranche: Codable, Sendable, Equatable {
         self.percent = percent
         self.amount = amount
     }
+
+    /// The one rule of a schedule's amounts: each tranche is its percent of `budget` rounded
+    /// down to the cent, and the last takes what is left, so the amounts add up to the budget
+    /// exactly. Nil when a percent is outside 1…100 or the budget outside 0.01…10¹⁶ cents (where
+    /// cents × percent could leave 64 bits). An amount may come to 0.00; callers refuse that.
+    public static func split(_ budget: Money, shares: [(Kind, Int)]) -> [PaymentTranche]? {
+        guard budget > .zero, budget.cents <= 10_000_000_000_000_000, shares.allSatisfy({ (1...100).contains($0.1) }) else { return nil }
+        var allotted: Int64 = 0
+        return shares.enumerated().map { index, share in
+            let amount = index == shares.count - 1 ? budget.cents - allotted : budget.cents * Int64(share.1) / 100
+            allotted += amount
+            return PaymentTranche(tranche: share.0, percent: share.1, amount: Money(cents: amount))
+        }
+    }
 }
 
 /// Who took a decision, and when.

@@ -42,6 +42,23 @@ public struct EventHandler: Sendable {
     }
 }
 
+extension EventHandler {
+    /// A handler whose service's domain refusals (`Refusal`, e.g. an event contradicting the
+    /// aggregate) park the event at once: retrying can't help. Other errors are retried.
+    public static func on<Payload: EventPayload, Refusal: Error>(
+        _ payload: Payload.Type, refusing _: Refusal.Type,
+        _ handle: @escaping @Sendable (EventEnvelope<Payload>, EventContext) async throws -> Void
+    ) -> EventHandler {
+        on(payload) { envelope, context in
+            do {
+                try await handle(envelope, context)
+            } catch let refusal as Refusal {
+                throw MessagingError(.refused, "\(envelope.metadata.type) \(envelope.metadata.id.lowercased): \(refusal)")
+            }
+        }
+    }
+}
+
 /// A readable one-liner for a DecodingError: what was wrong and where.
 public struct DecodingErrorDescription: CustomStringConvertible {
     let error: any Error

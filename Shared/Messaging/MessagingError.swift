@@ -4,7 +4,6 @@ public struct MessagingError: Error, Sendable, CustomStringConvertible {
         let name: String
         /// The message can never be handled as it is: it goes to the DLQ at once.
         public static let undecodable = Code(name: "undecodable")
-        public static let noHandler = Code(name: "noHandler")
         /// The receiver's state contradicts the event (a domain rule refuses it): parked at once, never applied.
         public static let refused = Code(name: "refused")
         public var description: String { name }
@@ -21,5 +20,5 @@ public struct MessagingError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(code): \(message)" }
 
     /// Retrying will not help.
-    public var isPoison: Bool { code == .undecodable || code == .noHandler || code == .refused }
+    public var isPoison: Bool { code == .undecodable || code == .refused }
 }

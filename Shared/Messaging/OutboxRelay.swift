@@ -19,24 +19,10 @@ public final class OutboxRelay: Service, Sendable {
     public struct Configuration: Sendable {
         public var batchSize: Int
         public var pollInterval: Duration
-        /// Dispatched rows are deleted after this long.
-        public var retention: Duration
-        /// Inbox rows (deduplication records) are deleted after this long.
-        public var inboxRetention: Duration
-        public var cleanupInterval: Duration
 
-        public init(
-            batchSize: Int = 500,
-            pollInterval: Duration = .seconds(1),
-            retention: Duration = .seconds(7 * 24 * 3600),
-            inboxRetention: Duration = .seconds(30 * 24 * 3600),
-            cleanupInterval: Duration = .seconds(600)
-        ) {
+        public init(batchSize: Int = 500, pollInterval: Duration = .seconds(1)) {
             self.batchSize = batchSize
             self.pollInterval = pollInterval
-            self.retention = retention
-            self.inboxRetention = inboxRetention
-            self.cleanupInterval = cleanupInterval
         }
     }
 
@@ -92,21 +78,10 @@ public final class OutboxRelay: Service, Sendable {
     private var isStopping: Bool { stopping.load(ordering: .acquiring) || Task.isCancelled }
 
     private func relayUntilStopped() async {
-        var lastCleanup = ContinuousClock.now - configuration.cleanupInterval
         var failures = 0
         while !isStopping {
             do {
                 try await drain()
-                if ContinuousClock.now - lastCleanup >= configuration.cleanupInterval {
-                    // Once per interval, failed or not: a cleanup that can't finish (a statement
-                    // timeout on a large table) must not hold up publishing after every drain.
-                    lastCleanup = .now
-                    do {
-                        try await cleanUp()
-                    } catch {
-                        logger.warning("outbox cleanup failed; trying again next interval", metadata: ["error": "\(String(reflecting: DatabaseFailure.underlying(error)))"])
-                    }
-                }
                 failures = 0
                 await doorbell.wait(upTo: configuration.pollInterval)
             } catch {
@@ -212,16 +187,6 @@ public final class OutboxRelay: Service, Sendable {
                 persistent: true,
                 headers: ["x-coe-subject": .string(row.subject), "x-coe-source": .string(topology.service)]),
             mandatory: true)
-    }
-
-    private func cleanUp() async throws {
-        let outboxCutoff = Date().addingTimeInterval(-configuration.retention.timeInterval)
-        let inboxCutoff = Date().addingTimeInterval(-configuration.inboxRetention.timeInterval)
-        try await database.rows("DELETE FROM outbox WHERE dispatched_at < \(outboxCutoff)", logger: logger)
-        try await database.rows("DELETE FROM inbox WHERE received_at < \(inboxCutoff)", logger: logger)
-        // Records of relayed copies outlive any parked message worth replaying.
-        let relayedCutoff = Date().addingTimeInterval(-365 * 24 * 3600)
-        try await database.rows("DELETE FROM relayed_messages WHERE relayed_at < \(relayedCutoff)", logger: logger)
     }
 
     /// Keeps a LISTEN open on the schema's outbox channel, reconnecting after failures.

@@ -138,16 +138,7 @@ public struct IdempotencyRetention: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    _ = try await self.sweep(at: Date())
-                } catch {
-                    self.logger.warning("stored idempotent answers not cleaned up; trying again later", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: self.interval)
-            }
-        }
+        await PeriodicJob("idempotent answers retention", every: interval, logger: logger) { _ = try await sweep(at: Date()) }.run()
     }
 
     /// Deletes the answers stored before `now - keep`; returns how many.

@@ -111,6 +111,16 @@ public struct ListParameters: Sendable {
         }
     }
 
+    /// The filter `name` as a year from 2000 to 2100 (nil when absent), or a problem.
+    public mutating func year(_ name: String = "year") -> Int? {
+        guard let text = filters[name] else { return nil }
+        guard let year = Int(text), (2000...2100).contains(year) else {
+            problem(name, "must be a year from 2000 to 2100")
+            return nil
+        }
+        return year
+    }
+
     /// A filter's value may be at most `maximum` characters long.
     public mutating func limitLength(of filter: String, to maximum: Int) {
         if let value = filters[filter], value.count > maximum {

@@ -17,8 +17,9 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     /// For a 409 on a state machine: the current state and what it allows.
     public var state: String?
     public var allowedActions: [String]?
-    /// For a refused business rule (funding's money rules): which rule, and by how much the
-    /// request goes past it (a decimal string of euros).
+    /// For a refused business rule with a limit: which rule (also the last part of `type`, kept
+    /// here so that clients need not parse the URI), and by how much the request goes past the
+    /// limit (`excess`, a decimal string of euros).
     public var rule: String?
     public var excess: String?
 
@@ -59,8 +60,11 @@ public struct HTTPProblem: HTTPResponseError, Sendable {
     }
 
     /// 409 for a state machine: the current state, what it allows, and why this act does not fit.
-    public static func invalidState(_ state: String, allowed: [String], detail: String) -> HTTPProblem {
-        var problem = HTTPProblem(.conflict, type: "invalid-state", title: "Not allowed in this state", detail: detail)
+    /// `type` and `title` name a more particular refusal of the same kind (`not-enough-assessments`).
+    public static func invalidState(
+        _ state: String, allowed: [String], detail: String, type: String = "invalid-state", title: String = "Not allowed in this state"
+    ) -> HTTPProblem {
+        var problem = HTTPProblem(.conflict, type: type, title: title, detail: detail)
         problem.problem.state = state
         problem.problem.allowedActions = allowed
         return problem

@@ -58,7 +58,10 @@ public enum ServiceApplication {
                 ready: { try await gate.wait() })
         }
         // Jobs (the runtime's retention, a service's own) use their tables: they start once the migrations ran.
-        services += ([IdempotencyRetention(database: database, logger: logger)] + S.services(dependencies, settings: settings))
+        let messagingRetention = PeriodicJob("messaging retention", every: .seconds(3600), logger: logger) {
+            try await MessagingRetention().sweep(database, at: Date(), logger: logger)
+        }
+        services += ([IdempotencyRetention(database: database, logger: logger), messagingRetention] + S.services(dependencies, settings: settings))
             .map { AfterMigrations(gate: gate, service: $0) }
         services.append(relay)
         if let consumer { services.append(consumer) }

@@ -99,7 +99,7 @@ struct CommitmentRulesTests {
         negativeDuration.proposal.durationMonths = -3
         for (approved, saying) in [
             (unknownRegion, "XX is not a region"), (foreignLead, "FR is not a partner country of CA"), (overflowing, "every tranche must be 1 to 100 percent"),
-            (misallotted, "is not 10 % of"), (negativeDuration, "duration"),
+            (misallotted, "amounts are not its percentages"), (negativeDuration, "duration"),
         ] {
             var envelope: Envelope? = F.envelope(Money(cents: 500_000_000))
             let before = envelope

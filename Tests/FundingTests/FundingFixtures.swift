@@ -16,19 +16,12 @@ enum FundingFixtures {
         _ proposalID: UUID = UUID(), budget: Money = Money(cents: 100_000_000), region: String = "CA", lead: String = "KZ", round: Int = 1,
         schedule: [(PaymentTranche.Kind, Int)] = [(.preFinancing, 40), (.interim, 30), (.final, 30)], at time: Date = decidedAt
     ) -> ProposalApproved {
-        var tranches: [PaymentTranche] = []
-        var allotted: Int64 = 0
-        for (index, (kind, percent)) in schedule.enumerated() {
-            let amount = index == schedule.count - 1 ? budget.cents - allotted : budget.cents * Int64(percent) / 100
-            allotted += amount
-            tranches.append(PaymentTranche(tranche: kind, percent: percent, amount: Money(cents: amount)))
-        }
         return ProposalApproved(
             proposalId: proposalID, caseId: UUID(), revision: 1, round: round,
             proposal: DecidedProposal(
                 reference: "CBRN-2026-\(String(proposalID.uuidString.prefix(4)))", title: "Border monitoring", region: region, leadCountry: lead,
                 participatingCountries: ["UZ", "KG"], requestedBudget: budget, summary: "Detection at the borders of Central Asia.", durationMonths: 18),
-            approvedBudget: budget, paymentSchedule: tranches, weightedScore: "80.00", decision: DecisionRecord(decidedAt: time, decidedBy: pm))
+            approvedBudget: budget, paymentSchedule: PaymentTranche.split(budget, shares: schedule) ?? [], weightedScore: "80.00", decision: DecisionRecord(decidedAt: time, decidedBy: pm))
     }
 
     static func envelope(_ amount: Money, region: String = "CA", year: Int = year) -> Envelope {

@@ -95,7 +95,7 @@ struct FundingReconciliationTests {
                 let commitment = try await harness.commitment(of: proposalID)
                 guard commitment.status == .active else { continue }
                 let share = commitment.schedule.map(\.amount.cents)
-                let day = Commitment.day(commitment.approvedAt)  // money moves from the approval on
+                let day = UTC.day(commitment.approvedAt)  // money moves from the approval on
                 var steps: [(PaymentRequest, Bool)] = [(F.payment(.preFinancing, share[0] - numbers.next(0...1_000), date: day), true)]
                 if index % 4 != 3 { steps.append((F.payment(.interim, share[1] / 2 + numbers.next(0...99), date: day), true)) }
                 if index % 4 == 1 { steps.append((F.payment(.interim, 77, date: day), false)) }

@@ -74,13 +74,8 @@ struct AuthorizationMatrixTests {
     }
 
     @Test func everyRowAnswersAsWritten() async throws {
-        let isolation = TestEnvironment.uniqueName("mx")
-        let intake = try ServiceProcess("coe-intake", isolation: isolation)
-        let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
-        let funding = try ServiceProcess("coe-funding", isolation: isolation)
-        try await funding.start()
-        try await workflow.start()
-        try await intake.start()
+        let services = try await CycleServices.start("mx")
+        let (intake, workflow, funding) = (services.intake, services.workflow, services.funding)
         let owner = try await Callers.kazakhFocalPoint
         let submitted = try await submitProposal(intake)
         let draft = try await intake.post("/v1/proposals", json: completeProposal, headers: owner).json(FullProposalReply.self).id.lowercased
@@ -130,13 +125,7 @@ struct AuthorizationMatrixTests {
             try await decisionCase(id)
             let decided = try await workflow.post("/v1/reviews/\(id)/decision", json: approvalJSON, headers: try await TestTokens.header(role: "admin", sub: "pm-1"))
             #expect(decided.status == .ok, "\(decided.text)")
-            var commitment: CommitmentReply?
-            #expect(try await eventually {
-                struct Page: Decodable { var items: [CommitmentReply] }
-                commitment = try await funding.get("/v1/commitments?limit=100", headers: finance).json(Page.self).items.first { $0.proposalId.lowercased == id }
-                return commitment != nil
-            }, "\(funding.tail())")
-            let found = try #require(commitment)
+            let found = try await commitment(of: id, in: funding)
             #expect(found.status == "active")
             let recorded = try await funding.post(
                 "/v1/commitments/\(found.id.lowercased)/payments",
@@ -203,8 +192,6 @@ struct AuthorizationMatrixTests {
             let reply = try await service.request(.init(rawValue: row.method), path, json: body, headers: headers)
             #expect(reply.status.code == row.status, "\(row): \(reply.status.code) \(reply.text)")
         }
-        #expect(try await intake.stop() == 0)
-        #expect(try await workflow.stop() == 0)
-        #expect(try await funding.stop() == 0)
+        try await services.stop()
     }
 }

@@ -93,25 +93,18 @@ struct FundingServiceTests {
     /// Runs intake, workflow and funding of one isolation, with a spy queue on `funding.*`.
     func withServices(_ body: (ServiceProcess, ServiceProcess, ServiceProcess, AMQPConnection) async throws -> Void) async throws {
         let isolation = TestEnvironment.uniqueName("fu")
-        let intake = try ServiceProcess("coe-intake", isolation: isolation)
-        let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
-        let funding = try ServiceProcess("coe-funding", isolation: isolation)
         let spy = try eventSpy(isolation: isolation, pattern: "funding.*")
         try await withRunning(spy) {
             #expect(await eventually { spy.isConnected })
-            try await funding.start()
-            try await workflow.start()
-            try await intake.start()
-            try await body(intake, workflow, funding, spy)
+            let services = try await CycleServices.start(isolation: isolation)
+            try await body(services.intake, services.workflow, services.funding, spy)
+            try await services.stop()
         }
-        #expect(try await intake.stop() == 0, "\(intake.tail())")
-        #expect(try await workflow.stop() == 0, "\(workflow.tail())")
-        #expect(try await funding.stop() == 0, "\(funding.tail())")
     }
 
     /// Submitted at intake, screened, assessed twice and approved at workflow for `budget` (40/40/20).
     func approve(_ intake: ServiceProcess, _ workflow: ServiceProcess, budget: String) async throws -> String {
-        let id = try await WorkflowTests().openCase(intake, workflow)
+        let id = try await openCase(intake, workflow)
         let steps = ReviewSteps(workflow: workflow, id: id)
         try await steps.toDecision([80, 70, 75, 60, 90], [70, 80, 65, 70, 80])
         let decided = try await steps.decide(ReviewSteps.approval(budget: budget))
@@ -119,31 +112,23 @@ struct FundingServiceTests {
         return id
     }
 
-    /// The commitment of a proposal, once funding has it.
-    func commitment(of proposalID: String, in funding: ServiceProcess) async throws -> CommitmentReply {
-        var found: CommitmentReply?
-        let arrived = try await eventually {
-            let page = try await funding.get("/v1/commitments?limit=100", headers: try await Finance.alice)
-            struct Page: Decodable { var items: [CommitmentReply] }
-            found = try page.json(Page.self).items.first { $0.proposalId.lowercased == proposalID }
-            return found != nil
-        }
-        #expect(arrived, "funding log:\n\(funding.tail())")
-        return try #require(found)
-    }
-
     /// The next `count` funding events the spy receives, by type; fewer when they don't come within 30 s.
     func events(_ spy: AMQPConnection, count: Int) async -> [String] {
+        await received(spy, count: count).map(\.type)
+    }
+
+    /// The same, with their bodies as published.
+    func received(_ spy: AMQPConnection, count: Int) async -> [(type: String, body: Data)] {
         guard count > 0 else { return [] }
-        return await withTaskGroup(of: [String]?.self) { group in
+        return await withTaskGroup(of: [(type: String, body: Data)]?.self) { group in
             group.addTask {
-                var types: [String] = []
+                var events: [(type: String, body: Data)] = []
                 for await delivery in spy.deliveries {
                     spy.ack(delivery)
-                    types.append(delivery.properties.type ?? "?")
-                    if types.count == count { break }
+                    events.append((delivery.properties.type ?? "?", Data(delivery.body)))
+                    if events.count == count { break }
                 }
-                return types
+                return events
             }
             group.addTask {
                 try? await Task.sleep(for: .seconds(30))
@@ -151,19 +136,27 @@ struct FundingServiceTests {
             }
             let first = await group.next() ?? nil
             group.cancelAll()
-            return first ?? ["timed out waiting for \(count) events"]
+            return first ?? [("timed out waiting for \(count) events", Data())]
         }
+    }
+
+    /// The payload of the received event of `type`.
+    func payload<Payload: EventPayload>(_ type: Payload.Type, in events: [(type: String, body: Data)]) throws -> Payload {
+        let body = try #require(events.first { $0.type == Payload.eventType.rawValue }?.body)
+        return try EventCoding.decoder().decode(EventEnvelope<Payload>.self, from: body).data
     }
 
     @Test func approvedThenBlockedThenRaisedThenPaidInThreeVerifiedTranchesAndClosed() async throws {
         try await withServices { intake, workflow, funding, spy in
             let alice = try await Finance.alice
             let bob = try await Finance.bob
-            // An envelope too small for the project.
-            let created = try await funding.post(
-                "/v1/envelopes", json: #"{"year":\#(Finance.year),"region":"CA","amount":"100000.00","reason":"IfS 2026 allocation, first instalment"}"#,
-                headers: alice + Finance.key())
+            // An envelope too small for the project; created once however often the request is retried with its key.
+            let createKey = Finance.key()
+            let envelopeJSON = #"{"year":\#(Finance.year),"region":"CA","amount":"100000.00","reason":"IfS 2026 allocation, first instalment"}"#
+            let created = try await funding.post("/v1/envelopes", json: envelopeJSON, headers: alice + createKey)
             #expect(created.status == .created, "\(created.text)")
+            let createdAgain = try await funding.post("/v1/envelopes", json: envelopeJSON, headers: alice + createKey)
+            #expect(createdAgain.status == .created && createdAgain.body == created.body)
             let envelope = try created.json(EnvelopeReply.self)
             #expect(await events(spy, count: 1) == ["funding.envelope_changed"])
 
@@ -181,14 +174,26 @@ struct FundingServiceTests {
             #expect(stillShort.status == .conflict)
             #expect(try stillShort.json(ProblemReply.self).excess == "900000.00")
 
-            // Finance raises the envelope: the commitment goes through at once.
-            let raised = try await funding.post(
-                "/v1/envelopes/\(envelope.id.lowercased)/adjustments", json: #"{"delta":"1900000.00","reason":"Second instalment"}"#, headers: alice)
+            // Finance raises the envelope (a retried request raises it once): the commitment goes through at once.
+            let raiseKey = Finance.key()
+            let raisePath = "/v1/envelopes/\(envelope.id.lowercased)/adjustments"
+            let raised = try await funding.post(raisePath, json: #"{"delta":"1900000.00","reason":"Second instalment"}"#, headers: alice + raiseKey)
             #expect(raised.status == .ok, "\(raised.text)")
+            let raisedAgain = try await funding.post(raisePath, json: #"{"delta":"1900000.00","reason":"Second instalment"}"#, headers: alice + raiseKey)
+            #expect(raisedAgain.status == .ok && raisedAgain.body == raised.body)
             let afterRaise = try raised.json(EnvelopeReply.self)
             #expect(afterRaise.commitmentsUnblocked == [commitment.id])
+            #expect(raised.text.contains(commitment.id.lowercased) && !raised.text.contains(commitment.id.uuidString), "ids go out lower-case")
             #expect(afterRaise.committed == "1000000.00" && afterRaise.available == "1000000.00")
-            #expect(Set(await events(spy, count: 2)) == ["funding.committed", "funding.envelope_changed"])
+            let unblocking = await received(spy, count: 2)
+            #expect(Set(unblocking.map(\.type)) == ["funding.committed", "funding.envelope_changed"])
+            let committedEvent = try payload(FundingCommitted.self, in: unblocking)
+            #expect(committedEvent.afterBlock && committedEvent.amount == Money(cents: 100_000_000) && committedEvent.envelope.available == Money(cents: 100_000_000))
+            #expect(committedEvent.paymentSchedule.map(\.amount) == [Money(cents: 40_000_000), Money(cents: 40_000_000), Money(cents: 20_000_000)])
+            let changed = try payload(FundingEnvelopeChanged.self, in: unblocking)
+            #expect(changed.change == "raised" && changed.delta == Money(cents: 190_000_000) && changed.commitmentsUnblocked == [commitment.id])
+            let changedBody = try #require(unblocking.first { $0.type == "funding.envelope_changed" }?.body)
+            #expect(String(decoding: changedBody, as: UTF8.self).contains(commitment.id.lowercased), "ids go out lower-case on the bus too")
             commitment = try await funding.get("/v1/commitments/\(commitment.id.lowercased)", headers: alice).json(CommitmentReply.self)
             #expect(commitment.status == "active")
 
@@ -217,9 +222,13 @@ struct FundingServiceTests {
             let own = try await funding.request(.POST, "\(path)/\(pre.id.lowercased)/verification", headers: alice)
             #expect(own.status == .conflict)
             #expect(try own.json(ProblemReply.self).rule == "four-eyes")
-            let verified = try await funding.request(.POST, "\(path)/\(pre.id.lowercased)/verification", headers: bob)
+            let verifyKey = Finance.key()
+            let verified = try await funding.request(.POST, "\(path)/\(pre.id.lowercased)/verification", headers: bob + verifyKey)
             #expect(verified.status == .ok, "\(verified.text)")
             #expect(try verified.json(CommitmentReply.self).disbursed == "400000.00")
+            // Bob's retry with the same key gets the same answer; a new verification is refused.
+            let verifiedAgain = try await funding.request(.POST, "\(path)/\(pre.id.lowercased)/verification", headers: bob + verifyKey)
+            #expect(verifiedAgain.status == .ok && verifiedAgain.body == verified.body)
             #expect(try await funding.request(.POST, "\(path)/\(pre.id.lowercased)/verification", headers: bob).status == .conflict)
             #expect(try await funding.get("/v1/payments?status=pending", headers: bob).json(Queue.self).items.isEmpty)
 
@@ -234,7 +243,11 @@ struct FundingServiceTests {
             }
             #expect(commitment.status == "closed")
             #expect(commitment.disbursed == "950000.00" && commitment.released == "50000.00" && commitment.remaining == "0.00")
-            #expect(await events(spy, count: 4) == ["funding.disbursed", "funding.disbursed", "funding.disbursed", "funding.closed"])
+            let paid = await received(spy, count: 4)
+            #expect(paid.map(\.type) == ["funding.disbursed", "funding.disbursed", "funding.disbursed", "funding.closed"])
+            let closedEvent = try payload(FundingClosed.self, in: paid)
+            #expect(closedEvent.released == Money(cents: 5_000_000) && closedEvent.disbursed == Money(cents: 95_000_000))
+            #expect(closedEvent.envelope?.available == Money(cents: 105_000_000))
             let after = try await funding.get("/v1/envelopes/\(envelope.id.lowercased)", headers: alice).json(EnvelopeReply.self)
             #expect(after.committed == "950000.00" && after.available == "1050000.00")
 
@@ -252,6 +265,17 @@ struct FundingServiceTests {
             let lines = csv.text.components(separatedBy: "\r\n").filter { !$0.isEmpty }.map { $0.components(separatedBy: ",") }
             #expect(lines.first?.prefix(8) == ["year", "region", "instrument", "envelope", "committed", "available", "disbursed", "remaining"])
             #expect(lines.dropFirst().first?[4] == report.rows[0].committed && lines.dropFirst().first?[6] == report.rows[0].disbursed)
+            let byCountry = try await funding.get("/v1/reports/countries?year=\(Finance.year)", headers: alice + [("Accept", "text/csv")])
+            #expect(byCountry.headers.first(name: "content-type")?.hasPrefix("text/csv") == true)
+            let countryRows = byCountry.text.components(separatedBy: "\r\n").filter { !$0.isEmpty }.map { $0.components(separatedBy: ",") }
+            #expect(countryRows.count == 3, "header, Kazakhstan, totals: \(byCountry.text)")
+            #expect(countryRows.dropFirst().first.map { [$0[2], $0[3], $0[5], $0[6]] } == ["KZ", "KG UZ", "950000.00", "950000.00"])
+
+            // A secretariat's report is its region's: Central Asia's sees the row, South East Asia's none.
+            let ours = try await funding.get("/v1/reports/regions", headers: try await Callers.centralAsiaSecretariat).json(RegionReportReply.self)
+            #expect(ours.rows.map(\.region) == ["CA"] && ours.totals.disbursed == "950000.00")
+            let theirs = try await funding.get("/v1/reports/regions", headers: try await TestTokens.header(role: "secretariat", sub: "sec-sea", region: "SEA"))
+            #expect(try theirs.json(RegionReportReply.self).rows.isEmpty && theirs.json(RegionReportReply.self).totals.disbursed == "0.00")
 
             // The focal point of Kazakhstan sees the project's money; a reviewer sees nothing.
             #expect(try await funding.get("/v1/commitments/\(commitment.id.lowercased)", headers: try await Callers.kazakhFocalPoint).status == .ok)

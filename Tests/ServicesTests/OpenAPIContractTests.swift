@@ -181,13 +181,8 @@ struct OpenAPIContractTests {
     }
 
     @Test func fundingAnswersWithWhatItsSpecDescribes() async throws {
-        let isolation = TestEnvironment.uniqueName("oas")
-        let intake = try ServiceProcess("coe-intake", isolation: isolation)
-        let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
-        let funding = try ServiceProcess("coe-funding", isolation: isolation)
-        try await funding.start()
-        try await workflow.start()
-        try await intake.start()
+        let services = try await CycleServices.start("oas")
+        let (intake, workflow, funding) = (services.intake, services.workflow, services.funding)
         let alice = try await Finance.alice
         let bob = try await Finance.bob
         let secretariat = try await Callers.centralAsiaSecretariat
@@ -201,12 +196,7 @@ struct OpenAPIContractTests {
         let steps = ReviewSteps(workflow: workflow, id: proposal)
         try await steps.toDecision([80, 70, 75, 60, 90], [70, 80, 65, 70, 80])
         #expect(try await steps.decide(approvalJSON).status == .ok)
-        var commitment = ""
-        #expect(try await eventually {
-            struct Page: Decodable { var items: [CommitmentReply] }
-            commitment = try await funding.get("/v1/commitments", headers: alice).json(Page.self).items.first?.id.lowercased ?? ""
-            return !commitment.isEmpty
-        }, "\(funding.tail())")
+        let commitment = try await commitment(of: proposal, in: funding).id.lowercased
         let payments = "/v1/commitments/\(commitment)/payments"
         func payment(_ json: String) -> String { #"{"tranche":"pre_financing","valueDate":"\#(Finance.today)","bankReference":"OAS",\#(json)}"# }
         let first = try await funding.post(
@@ -236,7 +226,7 @@ struct OpenAPIContractTests {
             Sample(operation: "listCommitments", method: "GET", path: "/v1/commitments?status=active&limit=5", json: nil, headers: focalPoint),
             Sample(operation: "getCommitment", method: "GET", path: "/v1/commitments/\(commitment)", json: nil, headers: secretariat),
             Sample(operation: "retryCommitment", method: "POST", path: "/v1/commitments/\(commitment)/retry", json: nil, headers: alice),
-            // Above the schedule's pre-financing share: 422 naming the rule and the excess.
+            // Above the schedule's pre-financing share: 409 naming the rule and the excess.
             Sample(operation: "recordPayment", method: "POST", path: payments, json: payment(#""amount":"400000.01""#), headers: alice),
             Sample(
                 operation: "recordPayment", method: "POST", path: payments, json: payment(#""amount":"1000.00""#),
@@ -264,9 +254,7 @@ struct OpenAPIContractTests {
             Sample(operation: "exportIATI", method: "GET", path: "/v1/exports/iati?region=SEA", json: nil, headers: alice),
             Sample(operation: "getRegionReport", method: "GET", path: "/v1/reports/regions", json: nil, headers: focalPoint),
         ])
-        #expect(try await intake.stop() == 0)
-        #expect(try await workflow.stop() == 0)
-        #expect(try await funding.stop() == 0)
+        try await services.stop()
     }
 
     /// Every operation of the spec has a sample, and every sample's answer is one the spec documents, with its schema.

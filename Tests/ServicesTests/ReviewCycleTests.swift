@@ -112,8 +112,8 @@ struct ReviewCycleTests {
     }
 
     @Test func submitScreenAssessTwiceAndApproveReachesIntakeWithTheApprovedBudget() async throws {
-        try await WorkflowTests().withServices { intake, workflow, _ in
-            let id = try await WorkflowTests().openCase(intake, workflow)
+        try await withWorkflowServices { intake, workflow, _ in
+            let id = try await openCase(intake, workflow)
             let steps = ReviewSteps(workflow: workflow, id: id)
             let secretariat = try await Callers.centralAsiaSecretariat
 
@@ -207,8 +207,8 @@ struct ReviewCycleTests {
     }
 
     @Test func approvalPublishesWhatFundingNeeds() async throws {
-        try await WorkflowTests().withServices(spying: "proposal.approved") { intake, workflow, spy, _ in
-            let id = try await WorkflowTests().openCase(intake, workflow)
+        try await withWorkflowServices(spying: "proposal.approved") { intake, workflow, spy, _ in
+            let id = try await openCase(intake, workflow)
             let steps = ReviewSteps(workflow: workflow, id: id)
             try await steps.toDecision([80, 70, 90, 60, 50], [90, 80, 70, 80, 60])
             #expect(try await steps.decide(ReviewSteps.approval(budget: "1000000.01", schedule: [("pre_financing", 30), ("interim", 30), ("final", 40)])).status == .ok)
@@ -231,8 +231,8 @@ struct ReviewCycleTests {
     }
 
     @Test func ineligibleAtScreeningAndRejectedAtTheDecisionBothReachIntake() async throws {
-        try await WorkflowTests().withServices { intake, workflow, _ in
-            let ineligible = ReviewSteps(workflow: workflow, id: try await WorkflowTests().openCase(intake, workflow))
+        try await withWorkflowServices { intake, workflow, _ in
+            let ineligible = ReviewSteps(workflow: workflow, id: try await openCase(intake, workflow))
             let noReasons = try await ineligible.screen(ReviewSteps.eligible.replacingOccurrences(of: #""outcome":"eligible""#, with: #""outcome":"ineligible""#))
             #expect(noReasons.status.code == 422 && noReasons.text.contains(#""field":"reasons""#), "\(noReasons.text)")
             let screenedOut = try await ineligible.screen(ReviewSteps.eligible.replacingOccurrences(
@@ -240,7 +240,7 @@ struct ReviewCycleTests {
             #expect(screenedOut.status == .ok, "\(screenedOut.text)")
             #expect(try screenedOut.json(RoundsCaseReply.self).stage == "rejected")
 
-            let rejected = ReviewSteps(workflow: workflow, id: try await WorkflowTests().openCase(intake, workflow))
+            let rejected = ReviewSteps(workflow: workflow, id: try await openCase(intake, workflow))
             try await rejected.toDecision([20, 30, 10, 40, 20], [30, 20, 20, 30, 10])
             #expect(try await rejected.decide(#"{"outcome":"rejected"}"#).status.code == 422)
             #expect(try await rejected.decide(#"{"outcome":"rejected","reasons":["Too weak"],"approvedBudget":"1.00"}"#).status.code == 422)
@@ -255,8 +255,8 @@ struct ReviewCycleTests {
     }
 
     @Test func aRevisionOpensASecondRoundThatKeepsTheFirstWhole() async throws {
-        try await WorkflowTests().withServices { intake, workflow, _ in
-            let id = try await WorkflowTests().openCase(intake, workflow)
+        try await withWorkflowServices { intake, workflow, _ in
+            let id = try await openCase(intake, workflow)
             let steps = ReviewSteps(workflow: workflow, id: id)
             let secretariat = try await Callers.centralAsiaSecretariat
             let focalPoint = try await Callers.kazakhFocalPoint
@@ -303,8 +303,8 @@ struct ReviewCycleTests {
     }
 
     @Test func eachStepPublishesItsEventOnceAndRefusalsNameTheStateAndWhatItAllows() async throws {
-        try await WorkflowTests().withServices { intake, workflow, spy in
-            let steps = ReviewSteps(workflow: workflow, id: try await WorkflowTests().openCase(intake, workflow))
+        try await withWorkflowServices { intake, workflow, spy in
+            let steps = ReviewSteps(workflow: workflow, id: try await openCase(intake, workflow))
             let secretariat = try await Callers.centralAsiaSecretariat
             #expect(try await steps.screen().status == .ok)
 

@@ -58,26 +58,26 @@ struct ReviewProbeTests {
     }
 
     @Test func hostileBodiesChangeNothingInAnyOpenStage() async throws {
-        try await WorkflowTests().withServices { intake, workflow, _ in
+        try await withWorkflowServices { intake, workflow, _ in
             // screening
-            let screening = try await WorkflowTests().openCase(intake, workflow)
+            let screening = try await openCase(intake, workflow)
             try await probe(workflow, screening)
             // technical, with the reviewer assigned
-            let technical = ReviewSteps(workflow: workflow, id: try await WorkflowTests().openCase(intake, workflow))
+            let technical = ReviewSteps(workflow: workflow, id: try await openCase(intake, workflow))
             #expect(try await technical.screen().status == .ok)
             try await technical.assign("rev-fr", country: "FR")
             try await probe(workflow, technical.id)
             // decision, the reviewer having assessed
-            let decision = ReviewSteps(workflow: workflow, id: try await WorkflowTests().openCase(intake, workflow))
+            let decision = ReviewSteps(workflow: workflow, id: try await openCase(intake, workflow))
             try await decision.toDecision([80, 70, 90, 60, 50], [90, 80, 70, 80, 60])
             try await probe(workflow, decision.id)
         }
     }
 
     @Test func nobodyActsOnACaseThatIsNotTheirs() async throws {
-        try await WorkflowTests().withServices { intake, workflow, _ in
-            let mine = ReviewSteps(workflow: workflow, id: try await WorkflowTests().openCase(intake, workflow))
-            let theirs = ReviewSteps(workflow: workflow, id: try await WorkflowTests().openCase(intake, workflow))
+        try await withWorkflowServices { intake, workflow, _ in
+            let mine = ReviewSteps(workflow: workflow, id: try await openCase(intake, workflow))
+            let theirs = ReviewSteps(workflow: workflow, id: try await openCase(intake, workflow))
             try await mine.toDecision([80, 70, 90, 60, 50], [90, 80, 70, 80, 60])
             #expect(try await theirs.screen().status == .ok)
             try await theirs.assign("rev-it", country: "IT")

@@ -24,7 +24,7 @@ struct ReviewReplicaTests {
             try await second.start()
             try await intake.start()
             var ids: [String] = []
-            for _ in 0..<10 { ids.append(try await WorkflowTests().openCase(intake, first)) }
+            for _ in 0..<10 { ids.append(try await openCase(intake, first)) }
 
             // One consumer of the spy for the whole test (its stream is iterated once).
             let received = Shared([EventEnvelope<ReviewOverdue>]())

@@ -35,39 +35,11 @@ struct CasePageReply: Decodable {
 
 @Suite("Workflow: review cases and the reviewers assigned to them")
 struct WorkflowTests {
-    /// Runs intake and workflow of one isolation, with a spy queue on `review.*`.
-    func withServices(_ body: (ServiceProcess, ServiceProcess, AMQPConnection) async throws -> Void) async throws {
-        try await withServices { intake, workflow, spy, _ in try await body(intake, workflow, spy) }
-    }
-
-    /// The same, also passing the isolation's events exchange (the spy can publish to it); the spy binds `pattern`.
-    func withServices(spying pattern: String = "review.*", _ body: (ServiceProcess, ServiceProcess, AMQPConnection, String) async throws -> Void) async throws {
-        let isolation = TestEnvironment.uniqueName("wf")
-        let intake = try ServiceProcess("coe-intake", isolation: isolation)
-        let workflow = try ServiceProcess("coe-workflow", isolation: isolation)
-        let spy = try eventSpy(isolation: isolation, pattern: pattern)
-        try await withRunning(spy) {
-            #expect(await eventually { spy.isConnected })
-            try await workflow.start()
-            try await intake.start()
-            try await body(intake, workflow, spy, "\(isolation).events")
-        }
-        #expect(try await intake.stop() == 0, "\(intake.tail())")
-        #expect(try await workflow.stop() == 0, "\(workflow.tail())")
-    }
-
-    func openCase(_ intake: ServiceProcess, _ workflow: ServiceProcess, json: String = completeProposal) async throws -> String {
-        let id = try await submitProposal(intake, json: json)
-        let opened = try await eventually { try await workflow.get("/v1/reviews/\(id)", headers: try await Callers.centralAsiaSecretariat).status == .ok }
-        #expect(opened, "workflow log:\n\(workflow.tail())")
-        return id
-    }
-
     static var assignedReviewer: [(String, String)] { get async throws { try await TestTokens.header(role: "reviewer", sub: "rev-fr") } }
     static var otherReviewer: [(String, String)] { get async throws { try await TestTokens.header(role: "reviewer", sub: "rev-de") } }
 
     @Test func aSecretariatAssignsAReviewerWhoThenSeesTheCaseAndOthersDoNot() async throws {
-        try await withServices { intake, workflow, spy in
+        try await withWorkflowServices { intake, workflow, spy in
             let id = try await openCase(intake, workflow)
             let secretariat = try await Callers.centralAsiaSecretariat
             // Before the assignment the reviewer sees nothing of it.
@@ -147,7 +119,7 @@ struct WorkflowTests {
     }
 
     @Test func assignmentsNameEveryProblemAndRefuseConflictsOfInterest() async throws {
-        try await withServices { intake, workflow, _ in
+        try await withWorkflowServices { intake, workflow, _ in
             let id = try await openCase(intake, workflow)
             let secretariat = try await Callers.centralAsiaSecretariat
             let path = "/v1/reviews/\(id)/assignments"
@@ -186,7 +158,7 @@ struct WorkflowTests {
     }
 
     @Test func aRevisionThatInvolvesAReviewersCountryDropsThemAndAWithdrawalClosesTheCase() async throws {
-        try await withServices { intake, workflow, _ in
+        try await withWorkflowServices { intake, workflow, _ in
             let id = try await openCase(intake, workflow)
             let secretariat = try await Callers.centralAsiaSecretariat
             let focalPoint = try await Callers.kazakhFocalPoint
@@ -252,7 +224,7 @@ struct WorkflowTests {
     }
 
     @Test func listsAreScopedFilteredAndPaginated() async throws {
-        try await withServices { intake, workflow, _ in
+        try await withWorkflowServices { intake, workflow, _ in
             let first = try await openCase(intake, workflow)
             let second = try await openCase(intake, workflow)
             let third = try await openCase(intake, workflow)

@@ -10,14 +10,9 @@ public enum DecisionSamples {
     public static let record = DecisionRecord(decidedAt: Date(timeIntervalSince1970: 1_795_600_800), decidedBy: EventActor(sub: "admin-1", role: "admin"))
 
     public static func approved(_ id: UUID, revision: Int, budget: Money, reference: String = "CBRN-2026-0001") -> ProposalApproved {
-        let prefinancing = Money(cents: budget.cents * 40 / 100)
-        return ProposalApproved(
+        ProposalApproved(
             proposalId: id, caseId: UUID(), revision: revision, round: revision, proposal: proposal(reference: reference), approvedBudget: budget,
-            paymentSchedule: [
-                PaymentTranche(tranche: .preFinancing, percent: 40, amount: prefinancing),
-                PaymentTranche(tranche: .final, percent: 60, amount: Money(cents: budget.cents - prefinancing.cents)),
-            ],
-            weightedScore: "75.00", decision: record)
+            paymentSchedule: PaymentTranche.split(budget, shares: [(.preFinancing, 40), (.final, 60)]) ?? [], weightedScore: "75.00", decision: record)
     }
 
     public static func rejected(_ id: UUID, revision: Int, reasons: [String]) -> ProposalRejected {

@@ -39,6 +39,7 @@ public final class ServiceProcess: Sendable {
         }
         // As the stack's administrator, each test's services declare their isolation's shared exchanges.
         environment["COE_AMQP_DECLARE_SHARED"] = "true"
+        environment["COE_SHUTDOWN_TIMEOUT"] = "20"
         environment["COE_LOG_LEVEL"] = ProcessInfo.processInfo.environment["COE_TEST_LOG_LEVEL"] ?? "info"
         // Only the token command signs: a serving process never gets the private key.
         environment["COE_JWT_PRIVATE_KEY_FILE"] = nil
@@ -73,10 +74,10 @@ public final class ServiceProcess: Sendable {
     }
 
     /// Sends a signal (SIGKILL to crash, SIGTERM to stop gracefully) and waits for the exit; returns the status.
-    /// The default wait is longer than the service's own bound (`COE_SHUTDOWN_TIMEOUT`, 30 s), so
-    /// a stuck shutdown shows as the watchdog's exit status 70, not as a race with this wait.
+    /// The wait is longer than the bound the harness gives the service (`COE_SHUTDOWN_TIMEOUT`,
+    /// 20 s), so a stuck shutdown shows as the watchdog's exit status 70, not as a race with it.
     @discardableResult
-    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(45)) async throws -> Int32 {
+    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
         let pid = process.withLock { process -> Int32? in
             guard let process, process.isRunning else { return nil }
             return process.processIdentifier

@@ -44,7 +44,7 @@ struct CommitmentController: Sendable {
         let access = FundingAccess(caller: try context.requireCaller())
         var query = ListParameters(request, filters: ["status", "year", "region", "country"])
         query.require("status", oneOf: Commitment.Status.allCases.map(\.rawValue))
-        let year = FundingQuery.year(&query)
+        let year = query.year()
         query.limitLength(of: "region", to: 10)
         query.limitLength(of: "country", to: 2)
         try query.validate()
@@ -65,7 +65,7 @@ struct CommitmentController: Sendable {
         let access = FundingAccess(caller: try context.requireCaller())
         var query = ListParameters(request, filters: ["status", "year", "region"])
         query.require("status", oneOf: Movement.Status.allCases.map(\.rawValue))
-        let year = FundingQuery.year(&query)
+        let year = query.year()
         query.limitLength(of: "region", to: 10)
         try query.validate()
         try access.checkCanRead()
@@ -119,7 +119,7 @@ struct CommitmentController: Sendable {
     /// finance user verifies it. Takes an `Idempotency-Key`.
     @Sendable func record(request: Request, context: ServiceRequestContext) async throws -> Response {
         let body = try await JSONBody(request, context: context)
-        let input = try PaymentRequest.parse(body, today: IATIExport.date(Date()))
+        let input = try PaymentRequest.parse(body, today: UTC.day(Date()))
         return try await change(request, context, body: body, operation: "record-payment", act: "records payments") { commitment, _, caller, now in
             let movement = try commitment.record(input, id: UUID(), by: caller.actor, at: now)
             return ([], .created, ["Location": "/v1/commitments/\(commitment.id.lowercased)/payments/\(movement.id.lowercased)"])
@@ -169,9 +169,9 @@ struct CommitmentController: Sendable {
         try access.checkIsFinance(act)
         let idempotency = self.idempotency
         let answer = try await dependencies.transaction(context) { connection in
-            let answer = try await store.change(commitment: id, cause: EventCause(actor: caller.actor), on: connection) { commitment, envelope in
-                guard access.canRead(commitment) else { throw FundingError.notFound("Commitment \(id.lowercased)") }
-                try access.checkIsFinance(act)
+            let answer = try await store.change(
+                commitment: id, envelope: found.envelopeKey, cause: EventCause(actor: caller.actor), on: connection
+            ) { commitment, envelope in
                 var events: [any EventPayload] = []
                 let answer = try await idempotency.answer(for: key, on: connection) {
                     let (caused, status, headers) = try decide(&commitment, &envelope, caller, Date())

@@ -32,7 +32,7 @@ struct EnvelopeController: Sendable {
     @Sendable func list(request: Request, context: ServiceRequestContext) async throws -> EnvelopePage {
         let access = FundingAccess(caller: try context.requireCaller())
         var query = ListParameters(request, filters: ["year", "region", "instrument"], paginated: false)
-        let year = FundingQuery.year(&query)
+        let year = query.year()
         query.limitLength(of: "region", to: 10)
         query.limitLength(of: "instrument", to: 20)
         try query.validate()
@@ -70,18 +70,11 @@ struct EnvelopeController: Sendable {
         let idempotency = self.idempotency
         let answer = try await dependencies.transaction(context) { connection in
             let answer = try await idempotency.answer(for: key, on: connection) {
-                let now = Date()
-                guard let (envelope, unblocked) = try await store.create(
-                    input.key, amount: input.amount, reason: input.reason, by: caller.actor, cause: EventCause(actor: caller.actor), at: now,
+                let (envelope, adjustment, unblocked) = try await store.create(
+                    input.key, amount: input.amount, reason: input.reason, by: caller.actor, cause: EventCause(actor: caller.actor), at: Date(),
                     on: connection)
-                else {
-                    let existing = try await store.envelopes.find(input.key, lock: false, on: connection)
-                    throw FundingError.envelopeExists(
-                        year: input.key.year, region: input.key.region, instrument: input.key.instrument, id: existing?.id ?? UUID())
-                }
-                let adjustments = try await store.envelopes.adjustments(of: envelope.id, on: connection)
                 return try Idempotency.Answer(
-                    status: .created, encoding: EnvelopeView(envelope, adjustments: adjustments, unblocked: unblocked),
+                    status: .created, encoding: EnvelopeView(envelope, adjustments: [adjustment], unblocked: unblocked),
                     headers: ["Location": "/v1/envelopes/\(envelope.id.lowercased)"])
             }
             return (answer, answer.status)
@@ -109,10 +102,9 @@ struct EnvelopeController: Sendable {
             }
             try access.checkIsFinance("adjusts envelopes")
             let answer = try await idempotency.answer(for: key, on: connection) {
-                guard let (envelope, unblocked) = try await store.adjust(
-                    envelope: envelope.id, by: input.delta, reason: input.reason, actor: caller.actor, cause: EventCause(actor: caller.actor),
-                    at: Date(), on: connection)
-                else { throw FundingError.notFound("Envelope \(id.lowercased)") }
+                let (envelope, unblocked) = try await store.adjust(
+                    envelope, by: input.delta, reason: input.reason, actor: caller.actor, cause: EventCause(actor: caller.actor), at: Date(),
+                    on: connection)
                 let adjustments = try await store.envelopes.adjustments(of: id, on: connection)
                 return try Idempotency.Answer(status: .ok, encoding: EnvelopeView(envelope, adjustments: adjustments, unblocked: unblocked))
             }
@@ -124,16 +116,6 @@ struct EnvelopeController: Sendable {
 
 /// Query parameters funding's lists share.
 enum FundingQuery {
-    /// `year`, 2000…2100, or a problem.
-    static func year(_ query: inout ListParameters) -> Int? {
-        guard let text = query.filters["year"] else { return nil }
-        guard let year = Int(text), (2000...2100).contains(year) else {
-            query.problem("year", "must be a year from 2000 to 2100")
-            return nil
-        }
-        return year
-    }
-
     /// `format=json|csv` or `Accept: text/csv`: whether to answer CSV.
     static func wantsCSV(_ request: Request, _ query: inout ListParameters) -> Bool {
         query.require("format", oneOf: ["json", "csv"])

@@ -29,8 +29,8 @@ extension FundingError: ProblemConvertible {
             problem.problem.rule = breach.rule.rawValue
             problem.problem.excess = breach.excess?.description
             return problem
-        case .envelopeExists(_, _, _, let id):
-            return HTTPProblem(.conflict, type: "envelope-exists", title: "The envelope exists", detail: sentence + " Its id is \(id.lowercased).")
+        case .envelopeExists(_, let id):
+            return HTTPProblem(.conflict, type: "envelope-exists", title: "The envelope exists", detail: sentence + (id.map { " Its id is \($0.lowercased)." } ?? ""))
         case .invalid(let problems):
             return .validation(problems)
         case .refused(let reason):

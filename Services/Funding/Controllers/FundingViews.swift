@@ -5,31 +5,26 @@ import ServiceRuntime
 
 /// An envelope as the API shows it, with its adjustments when read alone.
 struct EnvelopeView: ResponseEncodable, Sendable {
-    var id: UUID
-    var year: Int
-    var region: String
-    var instrument: String
-    var amount: Money
-    var committed: Money
-    var available: Money
-    var createdAt: Date
-    var updatedAt: Date
+    var envelope: Envelope
     var adjustments: [Envelope.Adjustment]?
     /// After a change: the blocked commitments it let through.
     var commitmentsUnblocked: [UUID]?
 
     init(_ envelope: Envelope, adjustments: [Envelope.Adjustment]? = nil, unblocked: [UUID]? = nil) {
-        id = envelope.id
-        year = envelope.year
-        region = envelope.region
-        instrument = envelope.instrument
-        amount = envelope.amount
-        committed = envelope.committed
-        available = envelope.available
-        createdAt = envelope.createdAt
-        updatedAt = envelope.updatedAt
+        self.envelope = envelope
         self.adjustments = adjustments
         commitmentsUnblocked = unblocked
+    }
+
+    private enum Extra: String, CodingKey { case available, adjustments, commitmentsUnblocked }
+
+    /// The envelope's own fields, then what is derived from it or told with it.
+    func encode(to encoder: any Encoder) throws {
+        try envelope.encode(to: encoder)
+        var container = encoder.container(keyedBy: Extra.self)
+        try container.encode(envelope.available, forKey: .available)
+        try container.encodeIfPresent(adjustments, forKey: .adjustments)
+        try container.encodeIfPresent(commitmentsUnblocked, forKey: .commitmentsUnblocked)
     }
 }
 

@@ -34,22 +34,16 @@ struct ReportController: Sendable {
     @Sendable func regions(request: Request, context: ServiceRequestContext) async throws -> Response {
         let access = FundingAccess(caller: try context.requireCaller())
         var query = ListParameters(request, filters: ["year", "region", "format"], paginated: false)
-        let year = FundingQuery.year(&query)
+        let year = query.year()
         query.limitLength(of: "region", to: 10)
         let csv = FundingQuery.wantsCSV(request, &query)
         try query.validate()
         try access.checkCanReadEnvelopes()
         let region = query.filters["region"]
         let store = self.store
-        let logger = dependencies.logger
-        let (envelopes, lines) = try await dependencies.database.withTransaction(logger: logger) { connection in
-            // One snapshot: the envelopes and the commitments' figures as of the same moment.
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            let envelopes = try await store.envelopes.list(year: year, region: access.scope.region ?? region, instrument: nil, on: connection)
-            let lines = try await store.commitments.reportLines(year: year, region: region, country: nil, scope: access.scope, on: connection)
-            return (envelopes.filter { region == nil || $0.region == region }, lines)
+        let (rows, totals) = try await dependencies.database.withTransaction(logger: dependencies.logger) { connection in
+            try await store.regionReport(year: year, region: region, scope: access.scope, on: connection)
         }
-        let (rows, totals) = FundingReport.byRegion(envelopes: envelopes, lines: lines)
         guard csv else { return try RegionReportPage(rule: Self.rule, rows: rows, totals: totals).response(from: request, context: context) }
         let document = FundingCSV.regions(rows, totals: totals)
         return document.response(fileName: "funding-by-region\(Self.suffix(year, region)).csv")
@@ -59,7 +53,7 @@ struct ReportController: Sendable {
     @Sendable func countries(request: Request, context: ServiceRequestContext) async throws -> Response {
         let access = FundingAccess(caller: try context.requireCaller())
         var query = ListParameters(request, filters: ["year", "region", "country", "format"], paginated: false)
-        let year = FundingQuery.year(&query)
+        let year = query.year()
         query.limitLength(of: "region", to: 10)
         query.limitLength(of: "country", to: 2)
         let csv = FundingQuery.wantsCSV(request, &query)
@@ -81,7 +75,7 @@ struct ReportController: Sendable {
     @Sendable func iati(request: Request, context: ServiceRequestContext) async throws -> Response {
         let access = FundingAccess(caller: try context.requireCaller())
         var query = ListParameters(request, filters: ["year", "region"], paginated: false)
-        let year = FundingQuery.year(&query)
+        let year = query.year()
         query.limitLength(of: "region", to: 10)
         try query.validate()
         try access.checkCanReadEnvelopes()

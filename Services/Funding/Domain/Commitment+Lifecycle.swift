@@ -27,10 +27,10 @@ extension Commitment {
             project: FundedProject(
                 proposalId: approved.proposalId, caseId: approved.caseId, reference: decided.reference, title: decided.title,
                 region: decided.region, leadCountry: decided.leadCountry, participatingCountries: decided.participatingCountries),
-            round: approved.round, revision: approved.revision, year: Self.year(of: approved.decision.decidedAt), instrument: instrument,
+            round: approved.round, revision: approved.revision, year: UTC.year(of: approved.decision.decidedAt), instrument: instrument,
             amount: approved.approvedBudget, schedule: approved.paymentSchedule, status: .blocked, shortfall: nil,
             summary: decided.summary, durationMonths: decided.durationMonths, approvedAt: approved.decision.decidedAt,
-            approvedBy: approved.decision.decidedBy, committedAt: nil, closedAt: nil, released: .zero, updatedAt: time, movements: [])
+            approvedBy: approved.decision.decidedBy, committedAt: nil, closedAt: nil, updatedAt: time, movements: [])
         do {
             let events = try commitment.commit(against: &envelope, afterBlock: false, at: time)
             return (commitment, events)
@@ -73,7 +73,7 @@ extension Commitment {
             amount: request.kind == .disbursement ? request.amount : Money(cents: -request.amount.cents),
             valueDate: request.valueDate, bankReference: request.bankReference, note: request.note,
             reason: request.kind == .recovery ? request.reason : nil, status: .pending, recordedBy: actor, recordedAt: time)
-        let approvalDay = Self.day(approvedAt)
+        let approvalDay = UTC.day(approvedAt)
         guard request.valueDate >= approvalDay else {
             throw .invalid([FieldProblem(field: "valueDate", problem: "must not be before the approval (\(approvalDay)): no money moves for a project before it")])
         }
@@ -112,7 +112,6 @@ extension Commitment {
         var events: [any EventPayload] = []
         if status == .closed {
             // A recovery after closing: the money goes back to the envelope as well.
-            released = Money(cents: released.cents - movement.amount.cents)
             envelope?.release(Money(cents: -movement.amount.cents), at: time)
         }
         events.append(disbursed(movement))
@@ -135,22 +134,6 @@ extension Commitment {
     /// Who rejects what a closing leaves pending.
     static let service = EventActor.system("funding")
 
-    static func year(of date: Date) -> Int {
-        utc.component(.year, from: date)
-    }
-
-    /// `YYYY-MM-DD` in UTC.
-    static func day(_ date: Date) -> String {
-        let parts = utc.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
-
-    private static let utc: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
-
     /// What an incoming approval must be: workflow's rules, checked again, since a consumer
     /// trusts its own state, not the event. Ranges first, so that no sum can overflow.
     static func check(_ approved: ProposalApproved, reference: ReferenceData) throws(FundingError) {
@@ -165,7 +148,7 @@ extension Commitment {
             problems.append("\(decided.region) is not a region of the initiative")
         }
         if let unknown = decided.participatingCountries.first(where: { !reference.isCountry($0) }) { problems.append("\(unknown) is not a partner country") }
-        if !(2000...2100).contains(year(of: approved.decision.decidedAt)) { problems.append("the decision's year is not from 2000 to 2100") }
+        if !(2000...2100).contains(UTC.year(of: approved.decision.decidedAt)) { problems.append("the decision's year is not from 2000 to 2100") }
         if !(1...1_000).contains(approved.round) || !(1...1_000).contains(approved.revision) { problems.append("round and revision must be from 1 to 1000") }
         if let months = decided.durationMonths, !(1...600).contains(months) { problems.append("the duration must be from 1 to 600 months") }
         if schedule.isEmpty || schedule.count > 24 { problems.append("the payment schedule must have 1 to 24 tranches") }
@@ -178,12 +161,9 @@ extension Commitment {
             }
             if schedule.dropFirst().contains(where: { $0.tranche == .preFinancing }) { problems.append("pre-financing may only come first") }
             if schedule.reduce(0, { $0 + $1.percent }) != 100 { problems.append("the schedule's percentages must sum to 100") }
-            // Each share is its percent of the budget rounded down to the cent; the final takes the rest.
-            for tranche in schedule.dropLast() where tranche.amount.cents != budget.cents * Int64(tranche.percent) / 100 {
-                problems.append("the \(tranche.tranche.rawValue) tranche's \(tranche.amount) is not \(tranche.percent) % of \(budget)")
-            }
-            if schedule.reduce(Int64(0), { $0 + $1.amount.cents }) != budget.cents {
-                problems.append("the schedule's amounts must sum to the approved budget \(budget)")
+            // The amounts are the one split of the budget workflow makes (and so add up to it).
+            if schedule != PaymentTranche.split(budget, shares: schedule.map { ($0.tranche, $0.percent) }) {
+                problems.append("the schedule's amounts are not its percentages of \(budget) (rounded down, the final taking the rest)")
             }
         }
         guard problems.isEmpty else {
@@ -310,7 +290,7 @@ extension Commitment {
     /// pending are rejected (nothing more can be paid).
     private mutating func close(envelope: inout Envelope?, by actor: EventActor, at time: Date) -> FundingClosed {
         let paid = disbursed
-        released = Money(cents: amount.cents - paid.cents)
+        let released = Money(cents: amount.cents - paid.cents)
         envelope?.release(released, at: time)
         status = .closed
         closedAt = time

@@ -43,8 +43,6 @@ struct Commitment: Codable, Sendable, Equatable {
     var approvedBy: EventActor
     var committedAt: Date?
     var closedAt: Date?
-    /// What went back to the envelope when it closed (and with recoveries after).
-    var released: Money
     var updatedAt: Date
     /// Every payment and recovery, in the order recorded.
     var movements: [Movement]
@@ -58,7 +56,15 @@ struct Commitment: Codable, Sendable, Equatable {
     /// Σ of the pending requests' amounts (recoveries negative).
     var pending: Money { Money(cents: movements.filter { $0.status == .pending }.reduce(0) { $0 + $1.amount.cents }) }
     /// What this commitment takes from its envelope.
-    var claim: Money {
+    var claim: Money { Self.claim(status: status, amount: amount, disbursed: disbursed) }
+
+    /// What went back to the envelope: at closing, what was not paid (recoveries after closing
+    /// included, since they lower what was paid); nothing before.
+    var released: Money { status == .closed ? Money(cents: amount.cents - disbursed.cents) : .zero }
+
+    /// What a commitment of `status` takes from its envelope: nothing while blocked, its
+    /// amount while active, what it paid once closed (the rest was released).
+    static func claim(status: Status, amount: Money, disbursed: Money) -> Money {
         switch status {
         case .blocked: .zero
         case .active: amount

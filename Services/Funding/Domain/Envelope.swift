@@ -48,17 +48,17 @@ struct Envelope: Codable, Sendable, Equatable {
 }
 
 extension Envelope {
-    /// A new envelope with its first adjustment (`created`) and event.
+    /// A new envelope with its first adjustment (`created`).
     static func create(
         _ key: Key, amount: Money, reason: String, id: UUID, by actor: EventActor, at time: Date
-    ) throws(FundingError) -> (Envelope, Adjustment, FundingEnvelopeChanged) {
+    ) throws(FundingError) -> (Envelope, Adjustment) {
         guard amount >= .zero, amount <= maximumAmount else {
             throw .invalid([FieldProblem(field: "amount", problem: "must be from 0.00 to \(maximumAmount)")])
         }
         let envelope = Envelope(
             id: id, year: key.year, region: key.region, instrument: key.instrument, amount: amount, committed: .zero, createdAt: time, updatedAt: time)
         let adjustment = Adjustment(change: .created, delta: amount, amountBefore: .zero, amountAfter: amount, reason: reason, by: actor, at: time)
-        return (envelope, adjustment, envelope.changed(adjustment, unblocked: []))
+        return (envelope, adjustment)
     }
 
     /// Raises (positive `delta`) or lowers the allocation. Lowering below what is committed is refused, saying by how much.

@@ -43,8 +43,8 @@ enum FundingError: Error, Equatable, CustomStringConvertible {
     case invalidRequest(RuleBreach)
     /// The state reached since breaks a money rule (409: it may pass after another change).
     case conflict(RuleBreach)
-    /// An envelope for the same year, region and instrument exists.
-    case envelopeExists(year: Int, region: String, instrument: String, id: UUID)
+    /// An envelope for the same year, region and instrument exists (`id`: it, when it could be read).
+    case envelopeExists(Envelope.Key, id: UUID?)
     /// Field problems: every one named.
     case invalid([FieldProblem])
     /// An event contradicts funding's state (parked, never applied).
@@ -59,7 +59,7 @@ enum FundingError: Error, Equatable, CustomStringConvertible {
                 + (status.allowedActions.isEmpty ? "" : "; it allows \(status.allowedActions.map(\.rawValue).joined(separator: ", "))")
         case .paymentDecided(let id, let status): "payment \(id.lowercased) is already \(status.rawValue)"
         case .invalidRequest(let breach), .conflict(let breach): breach.detail
-        case .envelopeExists(let year, let region, let instrument, _): "the \(instrument) envelope of \(region) for \(year) exists; adjust it instead"
+        case .envelopeExists(let key, _): "\(key) exists; adjust it instead"
         case .invalid(let problems): problems.map { "\($0.field) \($0.problem)" }.joined(separator: "; ")
         case .refused(let reason): reason
         }

@@ -26,16 +26,10 @@ enum FundingReport {
         var amount: Money
         var disbursed: Money
 
-        var committed: Money {
-            switch status {
-            case .blocked: .zero
-            case .active: amount
-            case .closed: disbursed
-            }
-        }
+        var committed: Money { Commitment.claim(status: status, amount: amount, disbursed: disbursed) }
     }
 
-    struct RegionRow: Codable, Sendable, Equatable {
+    struct RegionRow: Encodable, Sendable, Equatable {
         var year: Int?
         var region: String?
         var instrument: String?
@@ -51,7 +45,7 @@ enum FundingReport {
         var paymentRate: Percentage?
     }
 
-    struct CountryRow: Codable, Sendable, Equatable {
+    struct CountryRow: Encodable, Sendable, Equatable {
         var year: Int?
         var region: String?
         var country: String?

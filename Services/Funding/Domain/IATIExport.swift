@@ -37,7 +37,7 @@ struct IATIExport: Sendable {
     /// The document for `commitments` (active or closed ones), generated at `now`.
     func document(_ commitments: [Commitment], at now: Date) -> String {
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
-        xml += #"<iati-activities version="2.03" generated-datetime="\#(Self.dateTime(now))">"# + "\n"
+        xml += #"<iati-activities version="2.03" generated-datetime="\#(UTC.dateTime(now))">"# + "\n"
         for commitment in commitments where commitment.status != .blocked {
             xml += activity(commitment)
         }
@@ -65,7 +65,7 @@ struct IATIExport: Sendable {
         let plannedEnd = Self.plannedEnd(from: start, months: commitment.durationMonths ?? 24)
         let verified = commitment.movements.filter { $0.status == .verified }
         let leadName = reference.countries[project.leadCountry] ?? project.leadCountry
-        var xml = #"  <iati-activity last-updated-datetime="\#(Self.dateTime(commitment.updatedAt))" xml:lang="en" default-currency="EUR">"# + "\n"
+        var xml = #"  <iati-activity last-updated-datetime="\#(UTC.dateTime(commitment.updatedAt))" xml:lang="en" default-currency="EUR">"# + "\n"
         xml += "    <iati-identifier>\(Self.escape(identifier))</iati-identifier>\n"
         xml += #"    <reporting-org ref="\#(Self.escape(reportingOrg.ref))" type="10">"# + "\n"
         xml += "      <narrative>\(Self.escape(reportingOrg.name))</narrative>\n    </reporting-org>\n"
@@ -77,13 +77,13 @@ struct IATIExport: Sendable {
         xml += #"    <participating-org type="10" role="4">"# + "\n"
         xml += "      <narrative>National CBRN Team of \(Self.escape(leadName))</narrative>\n    </participating-org>\n"
         xml += #"    <activity-status code="\#(commitment.status == .closed ? 4 : 2)"/>"# + "\n"
-        xml += #"    <activity-date type="1" iso-date="\#(Self.date(start))"/>"# + "\n"
+        xml += #"    <activity-date type="1" iso-date="\#(UTC.day(start))"/>"# + "\n"
         if let first = verified.filter({ $0.kind == .disbursement }).map(\.valueDate).min() {
             xml += #"    <activity-date type="2" iso-date="\#(first)"/>"# + "\n"
         }
-        xml += #"    <activity-date type="3" iso-date="\#(Self.date(plannedEnd))"/>"# + "\n"
+        xml += #"    <activity-date type="3" iso-date="\#(UTC.day(plannedEnd))"/>"# + "\n"
         if let closed = commitment.closedAt {
-            xml += #"    <activity-date type="4" iso-date="\#(Self.date(closed))"/>"# + "\n"
+            xml += #"    <activity-date type="4" iso-date="\#(UTC.day(closed))"/>"# + "\n"
         }
         for (country, hundredths) in Self.countryShares(lead: project.leadCountry, participating: project.participatingCountries) {
             xml += #"    <recipient-country code="\#(Self.escape(country))" percentage="\#(Percentage(hundredths: Int64(hundredths)))"/>"# + "\n"
@@ -91,13 +91,13 @@ struct IATIExport: Sendable {
         xml += #"    <sector vocabulary="1" code="\#(Self.sectorCode)" percentage="100"/>"# + "\n"
         for period in Self.budgetPeriods(from: start, to: plannedEnd, amount: commitment.amount) {
             xml += #"    <budget type="1" status="2">"# + "\n"
-            xml += #"      <period-start iso-date="\#(Self.date(period.start))"/>"# + "\n"
-            xml += #"      <period-end iso-date="\#(Self.date(period.end))"/>"# + "\n"
-            xml += #"      <value currency="EUR" value-date="\#(Self.date(period.start))">\#(period.amount)</value>"# + "\n"
+            xml += #"      <period-start iso-date="\#(UTC.day(period.start))"/>"# + "\n"
+            xml += #"      <period-end iso-date="\#(UTC.day(period.end))"/>"# + "\n"
+            xml += #"      <value currency="EUR" value-date="\#(UTC.day(period.start))">\#(period.amount)</value>"# + "\n"
             xml += "    </budget>\n"
         }
         if let committedAt = commitment.committedAt {
-            xml += transaction(type: 2, date: Self.date(committedAt), amount: commitment.amount, description: "Commitment of the approved budget", receiver: leadName)
+            xml += transaction(type: 2, date: UTC.day(committedAt), amount: commitment.amount, description: "Commitment of the approved budget", receiver: leadName)
         }
         for movement in verified {
             let what = movement.kind == .recovery
@@ -107,7 +107,7 @@ struct IATIExport: Sendable {
         }
         if let closed = commitment.closedAt, commitment.released > .zero {
             xml += transaction(
-                type: 2, date: Self.date(closed), amount: Money(cents: -commitment.released.cents), description: "Release of the unpaid balance at closing",
+                type: 2, date: UTC.day(closed), amount: Money(cents: -commitment.released.cents), description: "Release of the unpaid balance at closing",
                 receiver: leadName)
         }
         xml += "  </iati-activity>\n"
@@ -116,24 +116,24 @@ struct IATIExport: Sendable {
 
     /// The last day of a project of `months` months starting on `start`'s day.
     static func plannedEnd(from start: Date, months: Int) -> Date {
-        let after = calendar.date(byAdding: .month, value: months, to: calendar.startOfDay(for: start)) ?? start
-        return calendar.date(byAdding: .day, value: -1, to: after) ?? start
+        let after = UTC.calendar.date(byAdding: .month, value: months, to: UTC.calendar.startOfDay(for: start)) ?? start
+        return UTC.calendar.date(byAdding: .day, value: -1, to: after) ?? start
     }
 
     /// The budget in periods of at most a year (an IATI rule), from the planned start to the
     /// planned end, each its share of the days in integer cents, the last taking the rest, so
     /// the periods add up to the commitment exactly.
     static func budgetPeriods(from start: Date, to end: Date, amount: Money) -> [(start: Date, end: Date, amount: Money)] {
-        let first = calendar.startOfDay(for: start)
-        let last = max(first, calendar.startOfDay(for: end))
-        let totalDays = Int64((calendar.dateComponents([.day], from: first, to: last).day ?? 0) + 1)
+        let first = UTC.calendar.startOfDay(for: start)
+        let last = max(first, UTC.calendar.startOfDay(for: end))
+        let totalDays = Int64((UTC.calendar.dateComponents([.day], from: first, to: last).day ?? 0) + 1)
         var periods: [(start: Date, end: Date, amount: Money)] = []
         var periodStart = first
         var allotted: Int64 = 0
         while periodStart <= last {
-            let nextYear = calendar.date(byAdding: .year, value: 1, to: periodStart) ?? last.addingTimeInterval(86_400)
-            let periodEnd = min(calendar.date(byAdding: .day, value: -1, to: nextYear) ?? last, last)
-            let days = Int64((calendar.dateComponents([.day], from: periodStart, to: periodEnd).day ?? 0) + 1)
+            let nextYear = UTC.calendar.date(byAdding: .year, value: 1, to: periodStart) ?? last.addingTimeInterval(86_400)
+            let periodEnd = min(UTC.calendar.date(byAdding: .day, value: -1, to: nextYear) ?? last, last)
+            let days = Int64((UTC.calendar.dateComponents([.day], from: periodStart, to: periodEnd).day ?? 0) + 1)
             let isLast = periodEnd >= last
             let cents = isLast ? amount.cents - allotted : amount.cents * days / totalDays
             allotted += cents
@@ -156,26 +156,6 @@ struct IATIExport: Sendable {
         xml += "        <narrative>National CBRN Team of \(Self.escape(receiver))</narrative>\n      </receiver-org>\n"
         xml += "    </transaction>\n"
         return xml
-    }
-
-    static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
-
-    /// `YYYY-MM-DD` in UTC.
-    static func date(_ date: Date) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
-
-    /// `YYYY-MM-DDTHH:MM:SSZ`.
-    static func dateTime(_ date: Date) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0,
-            parts.second ?? 0)
     }
 
     /// Text and attribute values escaped for XML; characters XML 1.0 can't carry are dropped.

@@ -3,7 +3,7 @@
 /// The rule, the same everywhere: `part ÷ whole × 100`, computed exactly in integers (128-bit
 /// intermediate), rounded once to hundredths of a percent, half to even. No rate (nil) when
 /// `whole` is zero. Never a floating-point value on the way.
-struct Percentage: Sendable, Equatable, Comparable, Codable, CustomStringConvertible {
+struct Percentage: Sendable, Equatable, Encodable, CustomStringConvertible {
     /// Hundredths of a percent: 1235 is 12.35 %.
     var hundredths: Int64
 
@@ -29,17 +29,6 @@ struct Percentage: Sendable, Equatable, Comparable, Codable, CustomStringConvert
     var description: String {
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-    }
-
-    static func < (lhs: Percentage, rhs: Percentage) -> Bool { lhs.hundredths < rhs.hundredths }
-
-    init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        let parts = text.split(separator: ".")
-        guard parts.count == 2, let whole = Int64(parts[0]), let fraction = Int64(parts[1]), parts[1].count == 2 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a percentage like 12.35"))
-        }
-        hundredths = whole * 100 + fraction
     }
 
     func encode(to encoder: any Encoder) throws {

@@ -22,13 +22,9 @@ struct ApprovalHandlers: Sendable {
 
     var handlers: [EventHandler] {
         [
-            EventHandler.on(ProposalApproved.self) { envelope, context in
-                let metadata = envelope.metadata
-                do {
-                    try await store.open(envelope.data, instrument: instrument, reference: reference, cause: .event(metadata), at: Date(), on: context.connection)
-                } catch let error as FundingError {
-                    throw MessagingError(.refused, "\(metadata.type) \(metadata.id.lowercased): \(error)")
-                }
+            EventHandler.on(ProposalApproved.self, refusing: FundingError.self) { envelope, context in
+                try await store.open(
+                    envelope.data, instrument: instrument, reference: reference, cause: .event(envelope.metadata), at: Date(), on: context.connection)
             }
         ]
     }

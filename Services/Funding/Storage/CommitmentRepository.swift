@@ -12,7 +12,7 @@ struct CommitmentRepository: Sendable {
 
     private static let columns = """
         c.id, c.proposal_id, c.case_id, c.round, c.revision, c.reference, c.title, c.region, c.lead_country, c.participating_countries,
-        c.year, c.instrument, c.amount_cents, c.schedule, c.status, c.shortfall_cents, c.released_cents, c.summary, c.duration_months,
+        c.year, c.instrument, c.amount_cents, c.schedule, c.status, c.shortfall_cents, c.summary, c.duration_months,
         c.approved_at, c.approved_by_sub, c.approved_by_role, c.committed_at, c.closed_at, c.updated_at, c.approved_at::text AS cursor_time
         """
 
@@ -69,12 +69,12 @@ struct CommitmentRepository: Sendable {
         try await connection.query(
             """
             INSERT INTO commitments (id, proposal_id, case_id, round, revision, reference, title, region, lead_country, participating_countries,
-                                     year, instrument, amount_cents, schedule, status, shortfall_cents, disbursed_cents, released_cents, summary,
+                                     year, instrument, amount_cents, schedule, status, shortfall_cents, disbursed_cents, summary,
                                      duration_months, approved_at, approved_by_sub, approved_by_role, committed_at, closed_at, updated_at)
             VALUES (\(commitment.id), \(project.proposalId), \(project.caseId), \(commitment.round), \(commitment.revision), \(project.reference),
                     \(project.title), \(project.region), \(project.leadCountry), \(project.participatingCountries), \(commitment.year),
                     \(commitment.instrument), \(commitment.amount.cents), \(try JSONColumn.encode(commitment.schedule)), \(commitment.status.rawValue),
-                    \(commitment.shortfall?.cents), \(commitment.disbursed.cents), \(commitment.released.cents), \(commitment.summary),
+                    \(commitment.shortfall?.cents), \(commitment.disbursed.cents), \(commitment.summary),
                     \(commitment.durationMonths), \(commitment.approvedAt), \(commitment.approvedBy.sub), \(commitment.approvedBy.role),
                     \(commitment.committedAt), \(commitment.closedAt), \(commitment.updatedAt))
             """,
@@ -87,7 +87,7 @@ struct CommitmentRepository: Sendable {
         try await connection.query(
             """
             UPDATE commitments SET status = \(commitment.status.rawValue), shortfall_cents = \(commitment.shortfall?.cents),
-                   disbursed_cents = \(commitment.disbursed.cents), released_cents = \(commitment.released.cents),
+                   disbursed_cents = \(commitment.disbursed.cents),
                    committed_at = \(commitment.committedAt), closed_at = \(commitment.closedAt), updated_at = \(commitment.updatedAt)
             WHERE id = \(commitment.id)
             """,
@@ -162,10 +162,8 @@ struct CommitmentRepository: Sendable {
         binds.append(after?.id)
         binds.append(limit + 1)
         let sql = """
-            SELECT c.id, c.proposal_id, c.case_id, c.reference, c.title, c.region, c.lead_country, c.participating_countries,
-                   m.id, m.sequence, m.kind, m.tranche, m.amount_cents, m.value_date::text, m.bank_reference, m.note, m.reason, m.status,
-                   m.recorded_by_sub, m.recorded_by_role, m.recorded_at, m.decided_by_sub, m.decided_by_role, m.decided_at, m.rejection_reason,
-                   m.recorded_at::text
+            SELECT \(Self.movementColumns), m.recorded_at::text,
+                   c.proposal_id, c.case_id, c.reference, c.title, c.region, c.lead_country, c.participating_countries
             FROM movements m JOIN commitments c ON c.id = m.commitment_id
             WHERE \(Self.scoped)
               AND ($6::text IS NULL OR m.status = $6)
@@ -176,25 +174,13 @@ struct CommitmentRepository: Sendable {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         var result: [(QueuedPayment, ListParameters.Cursor)] = []
         for try await row in rows {
-            let (commitmentID, proposalID, caseID, reference, title, region, lead, participating) = try row.decode(
-                (UUID, UUID, UUID, String, String, String, String, [String]).self, context: .default)
+            let (commitmentID, movement) = try Self.movement(row)
             let cells = row.makeRandomAccess()
             func cell<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try cells[index].decode(T.self, context: .default) }
-            let id = try cell(8, UUID.self)
-            guard let kind = Movement.Kind(rawValue: try cell(10, String.self)), let status = Movement.Status(rawValue: try cell(17, String.self)) else {
-                throw StorageError(.unexpectedResult, "movement \(id) has a kind or status funding does not know")
-            }
-            let movement = Movement(
-                id: id, sequence: try cell(9, Int.self), kind: kind, tranche: try cell(11, String?.self).flatMap(PaymentTranche.Kind.init(rawValue:)),
-                amount: Money(cents: try cell(12, Int64.self)), valueDate: try cell(13, String.self), bankReference: try cell(14, String.self),
-                note: try cell(15, String?.self), reason: try cell(16, String?.self), status: status,
-                recordedBy: EventActor(sub: try cell(18, String.self), role: try cell(19, String.self)), recordedAt: try cell(20, Date.self),
-                decidedBy: try cell(21, String?.self).map { EventActor(sub: $0, role: (try? cell(22, String?.self)) ?? "") },
-                decidedAt: try cell(23, Date?.self), rejectionReason: try cell(24, String?.self))
             let project = FundedProject(
-                proposalId: proposalID, caseId: caseID, reference: reference, title: title, region: region, leadCountry: lead,
-                participatingCountries: participating)
-            result.append((QueuedPayment(commitmentId: commitmentID, project: project, movement: movement), .init(time: try cell(25, String.self), id: id)))
+                proposalId: try cell(19, UUID.self), caseId: try cell(20, UUID.self), reference: try cell(21, String.self), title: try cell(22, String.self),
+                region: try cell(23, String.self), leadCountry: try cell(24, String.self), participatingCountries: try cell(25, [String].self))
+            result.append((QueuedPayment(commitmentId: commitmentID, project: project, movement: movement), .init(time: try cell(18, String.self), id: movement.id)))
         }
         return result
     }
@@ -258,32 +244,40 @@ struct CommitmentRepository: Sendable {
         guard !commitments.isEmpty else { return [] }
         let ids = commitments.map(\.id)
         let rows = try await connection.query(
-            """
-            SELECT commitment_id, id, sequence, kind, tranche, amount_cents, value_date::text, bank_reference, note, reason, status,
-                   recorded_by_sub, recorded_by_role, recorded_at, decided_by_sub, decided_by_role, decided_at, rejection_reason
-            FROM movements WHERE commitment_id = ANY(\(ids)) ORDER BY commitment_id, sequence
-            """,
+            "SELECT \(unescaped: Self.movementColumns) FROM movements m WHERE m.commitment_id = ANY(\(ids)) ORDER BY m.commitment_id, m.sequence",
             logger: logger)
         var movements: [UUID: [Movement]] = [:]
-        for try await (commitmentID, id, sequence, kindText, trancheText, cents, valueDate, bankReference, note, reason, statusText,
-                       recordedSub, recordedRole, recordedAt, decidedSub, decidedRole, decidedAt, rejectionReason) in rows.decode(
-            (UUID, UUID, Int, String, String?, Int64, String, String, String?, String?, String, String, String, Date, String?, String?, Date?, String?).self,
-            context: .default)
-        {
-            guard let kind = Movement.Kind(rawValue: kindText), let status = Movement.Status(rawValue: statusText) else {
-                throw StorageError(.unexpectedResult, "movement \(id) has a kind or status funding does not know")
-            }
-            movements[commitmentID, default: []].append(Movement(
-                id: id, sequence: sequence, kind: kind, tranche: trancheText.flatMap(PaymentTranche.Kind.init(rawValue:)), amount: Money(cents: cents),
-                valueDate: valueDate, bankReference: bankReference, note: note, reason: reason, status: status,
-                recordedBy: EventActor(sub: recordedSub, role: recordedRole), recordedAt: recordedAt,
-                decidedBy: decidedSub.map { EventActor(sub: $0, role: decidedRole ?? "") }, decidedAt: decidedAt, rejectionReason: rejectionReason))
+        for try await row in rows {
+            let (commitmentID, movement) = try Self.movement(row)
+            movements[commitmentID, default: []].append(movement)
         }
         return commitments.map { commitment in
             var commitment = commitment
             commitment.movements = movements[commitment.id] ?? []
             return commitment
         }
+    }
+
+    /// The columns ``movement(_:)`` reads, in its order: first in a select, more may follow.
+    private static let movementColumns = """
+        m.commitment_id, m.id, m.sequence, m.kind, m.tranche, m.amount_cents, m.value_date::text, m.bank_reference, m.note, m.reason, m.status,
+        m.recorded_by_sub, m.recorded_by_role, m.recorded_at, m.decided_by_sub, m.decided_by_role, m.decided_at, m.rejection_reason
+        """
+
+    /// A movement and its commitment's id from the first columns of `row` (``movementColumns``).
+    private static func movement(_ row: PostgresRow) throws -> (UUID, Movement) {
+        let (commitmentID, id, sequence, kindText, trancheText, cents, valueDate, bankReference, note, reason, statusText,
+             recordedSub, recordedRole, recordedAt, decidedSub, decidedRole, decidedAt, rejectionReason) = try row.decode(
+            (UUID, UUID, Int, String, String?, Int64, String, String, String?, String?, String, String, String, Date, String?, String?, Date?, String?).self,
+            context: .default)
+        guard let kind = Movement.Kind(rawValue: kindText), let status = Movement.Status(rawValue: statusText) else {
+            throw StorageError(.unexpectedResult, "movement \(id) has a kind or status funding does not know")
+        }
+        return (commitmentID, Movement(
+            id: id, sequence: sequence, kind: kind, tranche: trancheText.flatMap(PaymentTranche.Kind.init(rawValue:)), amount: Money(cents: cents),
+            valueDate: valueDate, bankReference: bankReference, note: note, reason: reason, status: status,
+            recordedBy: EventActor(sub: recordedSub, role: recordedRole), recordedAt: recordedAt,
+            decidedBy: decidedSub.map { EventActor(sub: $0, role: decidedRole ?? "") }, decidedAt: decidedAt, rejectionReason: rejectionReason))
     }
 
     private static func status(_ text: String) throws -> Commitment.Status {
@@ -310,7 +304,7 @@ struct CommitmentRepository: Sendable {
                 durationMonths: try cell("duration_months", Int?.self), approvedAt: try cell("approved_at", Date.self),
                 approvedBy: EventActor(sub: try cell("approved_by_sub", String.self), role: try cell("approved_by_role", String.self)),
                 committedAt: try cell("committed_at", Date?.self), closedAt: try cell("closed_at", Date?.self),
-                released: Money(cents: try cell("released_cents", Int64.self)), updatedAt: try cell("updated_at", Date.self), movements: [])
+                updatedAt: try cell("updated_at", Date.self), movements: [])
             result.append((commitment, ListParameters.Cursor(time: try cell("cursor_time", String.self), id: id)))
         }
         return result

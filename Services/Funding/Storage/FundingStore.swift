@@ -23,12 +23,15 @@ struct FundingStore: Sendable {
 
     /// A change of one commitment and, when it releases money, its envelope: `body` lets the
     /// domain decide on the locked commitment (nil when it does not exist) and returns the
-    /// events with its result.
+    /// events with its result. `key` is the commitment's envelope when the caller knows it
+    /// already (it never changes); otherwise it is read first.
     func change<Result>(
-        commitment id: UUID, cause: EventCause, on connection: PostgresConnection,
+        commitment id: UUID, envelope key: Envelope.Key? = nil, cause: EventCause, on connection: PostgresConnection,
         _ body: (inout Commitment, inout Envelope?) async throws -> ([any EventPayload], Result)
     ) async throws -> Result? {
-        guard let key = try await commitments.envelopeKey(of: id, on: connection) else { return nil }
+        var known = key
+        if known == nil { known = try await commitments.envelopeKey(of: id, on: connection) }
+        guard let key = known else { return nil }
         let envelopeBefore = try await envelopes.find(key, lock: true, on: connection)
         guard let before = try await commitments.find(id: id, lock: true, on: connection) else { return nil }
         var commitment = before
@@ -47,7 +50,7 @@ struct FundingStore: Sendable {
     ) async throws {
         // An approval funding can't commit is refused before anything is locked.
         try Commitment.check(approved, reference: reference)
-        let key = Envelope.Key(year: Commitment.year(of: approved.decision.decidedAt), region: approved.proposal.region, instrument: instrument)
+        let key = Envelope.Key(year: UTC.year(of: approved.decision.decidedAt), region: approved.proposal.region, instrument: instrument)
         try await envelopes.lockKey(key, on: connection)
         let envelopeBefore = try await envelopes.find(key, lock: true, on: connection)
         if let existing = try await commitments.find(proposalID: approved.proposalId, lock: true, on: connection) {
@@ -63,35 +66,48 @@ struct FundingStore: Sendable {
         try await append(events, subject: commitment.project.proposalId, cause: cause, on: connection)
     }
 
-    /// A new envelope (nil when one of the same year, region and instrument exists), with the
-    /// blocked commitments waiting for it committed in approval order as far as it covers them.
+    /// A new envelope, with the blocked commitments waiting for it committed in approval order
+    /// as far as it covers them; `envelopeExists` (naming it) when the key has one.
     func create(
         _ key: Envelope.Key, amount: Money, reason: String, by actor: EventActor, cause: EventCause, at time: Date, on connection: PostgresConnection
-    ) async throws -> (envelope: Envelope, unblocked: [UUID])? {
-        let (created, adjustment, _) = try Envelope.create(key, amount: amount, reason: reason, id: UUID(), by: actor, at: time)
+    ) async throws -> (envelope: Envelope, adjustment: Envelope.Adjustment, unblocked: [UUID]) {
+        var (envelope, adjustment) = try Envelope.create(key, amount: amount, reason: reason, id: UUID(), by: actor, at: time)
         try await envelopes.lockKey(key, on: connection)
-        guard try await envelopes.insert(created, on: connection) else { return nil }
-        // Locked at once: the row is new, but blocked commitments are committed against it.
-        guard var envelope = try await envelopes.find(id: created.id, lock: true, on: connection) else { return nil }
+        guard try await envelopes.insert(envelope, on: connection) else {
+            let existing = try await envelopes.find(key, lock: false, on: connection)
+            throw FundingError.envelopeExists(key, id: existing?.id)
+        }
+        // The new row is this transaction's alone until it commits: no lock needed.
         try await envelopes.append(adjustment, to: envelope.id, on: connection)
         let unblocked = try await unblock(&envelope, cause: cause, at: time, on: connection)
         try await envelopes.save(envelope, on: connection)
         try await append([envelope.changed(adjustment, unblocked: unblocked)], subject: envelope.id, cause: cause, on: connection)
-        return (envelope, unblocked)
+        return (envelope, adjustment, unblocked)
     }
 
-    /// An adjustment of an envelope (nil when it does not exist). A raise commits blocked
-    /// commitments as far as it covers them.
+    /// An adjustment of `envelope`, which the caller locked (and authorized the change of). A
+    /// raise commits blocked commitments as far as it covers them.
     func adjust(
-        envelope id: UUID, by delta: Money, reason: String, actor: EventActor, cause: EventCause, at time: Date, on connection: PostgresConnection
-    ) async throws -> (envelope: Envelope, unblocked: [UUID])? {
-        guard var envelope = try await envelopes.find(id: id, lock: true, on: connection) else { return nil }
+        _ locked: Envelope, by delta: Money, reason: String, actor: EventActor, cause: EventCause, at time: Date, on connection: PostgresConnection
+    ) async throws -> (envelope: Envelope, unblocked: [UUID]) {
+        var envelope = locked
         let adjustment = try envelope.adjust(by: delta, reason: reason, by: actor, at: time)
         try await envelopes.append(adjustment, to: envelope.id, on: connection)
         let unblocked = delta > .zero ? try await unblock(&envelope, cause: cause, at: time, on: connection) : []
         try await envelopes.save(envelope, on: connection)
         try await append([envelope.changed(adjustment, unblocked: unblocked)], subject: envelope.id, cause: cause, on: connection)
         return (envelope, unblocked)
+    }
+
+    /// The report by year, region and instrument from one snapshot: the envelopes and the
+    /// commitments' figures as of the same moment. Call it first in its transaction.
+    func regionReport(
+        year: Int?, region: String?, scope: FundingAccess.Scope, on connection: PostgresConnection
+    ) async throws -> (rows: [FundingReport.RegionRow], totals: FundingReport.RegionRow) {
+        try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+        let found = try await envelopes.list(year: year, region: scope.region ?? region, instrument: nil, on: connection)
+        let lines = try await commitments.reportLines(year: year, region: region, country: nil, scope: scope, on: connection)
+        return FundingReport.byRegion(envelopes: found.filter { region == nil || $0.region == region }, lines: lines)
     }
 
     /// Retries the envelope's blocked commitments, oldest approval first; those it covers are committed.

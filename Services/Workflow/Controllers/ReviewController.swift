@@ -100,10 +100,7 @@ struct ReviewController: Sendable {
         // Answered whole: every case awaiting a decision (at most 1000).
         var query = ListParameters(request, filters: ["region", "year"], paginated: false)
         query.limitLength(of: "region", to: 10)
-        let year = query.filters["year"].flatMap { Int($0) }
-        if query.filters["year"] != nil, year.map({ (2000...2100).contains($0) }) != true {
-            query.problem("year", "must be a year from 2000 to 2100")
-        }
+        let year = query.year()
         try query.validate()
         guard access.canRank else {
             throw ReviewError.forbidden("The ranking is for secretariats, finance and the programme manager; reviewers assess independently.")

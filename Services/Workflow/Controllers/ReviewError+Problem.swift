@@ -12,13 +12,12 @@ extension ReviewError: ProblemConvertible {
             return .notFound("A review case for proposal \(id.lowercased)")
         case .forbidden(let detail):
             return HTTPProblem(.forbidden, type: "forbidden", detail: detail)
-        case .invalidState(let stage, let action):
+        case .invalidState(let stage, _):
             return .invalidState(stage.rawValue, allowed: stage.allowedActions.map(\.rawValue), detail: sentence)
         case .notEnoughAssessments(_, _, let stage):
-            var problem = HTTPProblem(.conflict, type: "not-enough-assessments", title: "Not enough assessments", detail: sentence)
-            problem.problem.state = stage.rawValue
-            problem.problem.allowedActions = stage.allowedActions.map(\.rawValue)
-            return problem
+            return .invalidState(
+                stage.rawValue, allowed: stage.allowedActions.map(\.rawValue), detail: sentence, type: "not-enough-assessments",
+                title: "Not enough assessments")
         case .conflictOfInterest(let country, let involved, let atAssessment):
             let detail = "conflict of interest: \(country) takes part in this proposal (\(involved.joined(separator: ", ")))"
             guard atAssessment else {

@@ -263,7 +263,7 @@ extension ReviewCase {
 
     /// Raises `review.overdue` when the stage has run past its days, once per round and stage.
     mutating func remind(rules: ReviewRules, by system: EventActor, at now: Date) -> ReviewChange {
-        guard stage.allows(.remind), let dueAt, dueAt <= now, let days = rules.days(in: stage),
+        guard stage.hasDeadline, let dueAt, dueAt <= now, let days = rules.days(in: stage),
               !reminders.contains(where: { $0.round == currentRound.number && $0.stage == stage })
         else { return .none }
         reminders.append(Reminder(round: currentRound.number, stage: stage, at: now))
@@ -412,21 +412,14 @@ extension ReviewCase {
                 problem: "pre-financing may be at most \(rules.preFinancingCapPercent)% of the approved budget; it is \(first.percent)%"))
         }
         guard problems.isEmpty, let budget = input.approvedBudget else { throw .invalid(problems) }
-        var tranches: [PaymentTranche] = []
-        var paid = Int64(0)
-        for (index, share) in shares.enumerated() {
-            // budget ≤ requested ≤ the intake ceiling, so cents × 100 can't overflow; checked anyway.
-            guard let product = try? budget.multiplied(by: Int64(share.percent)) else {
-                throw .invalid([FieldProblem(field: "approvedBudget", problem: "is beyond the amounts this system counts")])
-            }
-            let amount = index == shares.count - 1 ? budget.cents - paid : product.cents / 100
-            guard amount > 0 else {
-                throw .invalid([FieldProblem(
-                    field: "paymentSchedule.\(index).percent",
-                    problem: "comes to 0.00 of \(budget): every tranche must pay something; use fewer tranches or larger shares")])
-            }
-            paid += amount
-            tranches.append(PaymentTranche(tranche: share.tranche, percent: share.percent, amount: Money(cents: amount)))
+        // budget ≤ requested ≤ the intake ceiling, so the split can't overflow; checked anyway.
+        guard let tranches = PaymentTranche.split(budget, shares: shares.map { ($0.tranche, $0.percent) }) else {
+            throw .invalid([FieldProblem(field: "approvedBudget", problem: "is beyond the amounts this system counts")])
+        }
+        if let index = tranches.firstIndex(where: { $0.amount <= .zero }) {
+            throw .invalid([FieldProblem(
+                field: "paymentSchedule.\(index).percent",
+                problem: "comes to 0.00 of \(budget): every tranche must pay something; use fewer tranches or larger shares")])
         }
         return tranches
     }

@@ -32,16 +32,7 @@ struct OverdueReminders: Service {
     }
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    _ = try await self.sweep(at: Date())
-                } catch {
-                    self.logger.warning("overdue sweep failed; trying again next time", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: self.interval)
-            }
-        }
+        await PeriodicJob("overdue reminders", every: interval, logger: logger) { _ = try await sweep(at: Date()) }.run()
     }
 
     /// Raises the reminders due at `now`; returns how many this instance raised.

@@ -20,44 +20,30 @@ struct ProposalHandlers: Sendable {
 
     var handlers: [EventHandler] {
         [
-            EventHandler.on(ProposalSubmitted.self) { envelope, context in
+            EventHandler.on(ProposalSubmitted.self, refusing: ReviewError.self) { envelope, context in
                 let submitted = envelope.data
                 let metadata = envelope.metadata
-                try await refusingContradictions(metadata) {
-                    if var reviewCase = try await store.lock(proposalID: submitted.proposalId, on: context.connection) {
-                        let change = try reviewCase.resubmit(
-                            submitted, rules: rules, by: metadata.actor, system: system, at: metadata.occurredAt)
-                        try await store.save(reviewCase, change, cause: .event(metadata), on: context.connection)
-                    } else {
-                        let (reviewCase, change) = ReviewCase.open(submitted, id: UUID(), rules: rules, by: metadata.actor, at: metadata.occurredAt)
-                        try await store.insert(reviewCase, change, cause: .event(metadata), on: context.connection)
-                    }
+                if var reviewCase = try await store.lock(proposalID: submitted.proposalId, on: context.connection) {
+                    let change = try reviewCase.resubmit(submitted, rules: rules, by: metadata.actor, system: system, at: metadata.occurredAt)
+                    try await store.save(reviewCase, change, cause: .event(metadata), on: context.connection)
+                } else {
+                    let (reviewCase, change) = ReviewCase.open(submitted, id: UUID(), rules: rules, by: metadata.actor, at: metadata.occurredAt)
+                    try await store.insert(reviewCase, change, cause: .event(metadata), on: context.connection)
                 }
             },
-            EventHandler.on(ProposalWithdrawn.self) { envelope, context in
+            EventHandler.on(ProposalWithdrawn.self, refusing: ReviewError.self) { envelope, context in
                 let withdrawn = envelope.data
                 let metadata = envelope.metadata
-                try await refusingContradictions(metadata) {
-                    guard var reviewCase = try await store.lock(proposalID: withdrawn.proposalId, on: context.connection) else {
-                        // Only submitted proposals are withdrawn with an event, and their submission comes first
-                        // on the same subject, unless it is waiting out a retry: then so does the withdrawal
-                        // (through the delay queues, and to the DLQ beside it if it never comes).
-                        throw CaseNotOpenYet(proposalID: withdrawn.proposalId)
-                    }
-                    let change = try reviewCase.close(withdrawn, by: metadata.actor, at: metadata.occurredAt)
-                    try await store.save(reviewCase, change, cause: .event(metadata), on: context.connection)
+                guard var reviewCase = try await store.lock(proposalID: withdrawn.proposalId, on: context.connection) else {
+                    // Only submitted proposals are withdrawn with an event, and their submission comes first
+                    // on the same subject, unless it is waiting out a retry: then so does the withdrawal
+                    // (through the delay queues, and to the DLQ beside it if it never comes).
+                    throw CaseNotOpenYet(proposalID: withdrawn.proposalId)
                 }
+                let change = try reviewCase.close(withdrawn, by: metadata.actor, at: metadata.occurredAt)
+                try await store.save(reviewCase, change, cause: .event(metadata), on: context.connection)
             },
         ]
-    }
-
-    /// Runs `body`; a domain refusal parks the event (retrying can't help).
-    private func refusingContradictions(_ metadata: EventMetadata, _ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let error as ReviewError {
-            throw MessagingError(.refused, "\(metadata.type) \(metadata.id.lowercased): \(error)")
-        }
     }
 }
 

@@ -49,7 +49,6 @@ CREATE TABLE commitments (
     status                  TEXT NOT NULL CHECK (status IN ('blocked', 'active', 'closed')),
     shortfall_cents         BIGINT CHECK (shortfall_cents > 0),
     disbursed_cents         BIGINT NOT NULL DEFAULT 0,
-    released_cents          BIGINT NOT NULL DEFAULT 0 CHECK (released_cents >= 0),
     summary                 TEXT,
     duration_months         INTEGER,
     approved_at             TIMESTAMPTZ NOT NULL,
