@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
     ],
     targets: [
         // MARK: C wrapper
@@ -35,6 +36,12 @@ let package = Package(
             path: "Shared/CRabbitMQ",
             pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            path: "Shared/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
         // MARK: Shared libraries
@@ -127,11 +134,18 @@ let package = Package(
         .executableTarget(
             name: "Notifications",
             dependencies: [
-                "ServiceRuntime", "Events", "Storage", "Messaging",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "ServiceRuntime", "Events", "Storage", "Messaging", "CCurl",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Services/Notifications",
-            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
+            resources: [.copy("Storage/Migrations"), .copy("Templates"), .copy("openapi.yaml")]
         ),
 
         // MARK: Benchmarks
@@ -188,6 +202,14 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/FundingTests"
+        ),
+        .testTarget(
+            name: "NotificationsTests",
+            dependencies: [
+                "Notifications", "Events", "Messaging", "ServiceRuntime", "Storage", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/NotificationsTests"
         ),
         .testTarget(
             name: "CatalogueTests",

@@ -7,7 +7,21 @@ public struct ReferenceData: Codable, Sendable {
     public struct Region: Codable, Sendable {
         public var code: String
         public var name: String
+        /// The name in French, where the file gives it.
+        public var nameFr: String?
         public var countries: [String]
+
+        public init(code: String, name: String, nameFr: String? = nil, countries: [String]) {
+            self.code = code
+            self.name = name
+            self.nameFr = nameFr
+            self.countries = countries
+        }
+
+        /// The region's name in a language (English where no translation is given).
+        public func name(in language: Language) -> String {
+            language == .fr ? nameFr ?? name : name
+        }
     }
 
     public struct Item: Codable, Sendable {
@@ -17,6 +31,8 @@ public struct ReferenceData: Codable, Sendable {
 
     public var regions: [Region]
     public var countries: [String: String]
+    /// The countries' names in French.
+    public var countriesFr: [String: String]?
     public var cbrnCategories: [Item]
     public var cbrnAreas: [Item]
 
@@ -38,6 +54,16 @@ public struct ReferenceData: Codable, Sendable {
     public func isCountry(_ code: String) -> Bool { countries[code] != nil }
     public func isCategory(_ code: String) -> Bool { cbrnCategories.contains { $0.code == code } }
     public func isArea(_ code: String) -> Bool { cbrnAreas.contains { $0.code == code } }
+
+    /// A country's name in a language; the code itself for one the file does not know.
+    public func countryName(_ code: String, in language: Language) -> String {
+        (language == .fr ? countriesFr?[code] : nil) ?? countries[code] ?? code
+    }
+
+    /// A region's name in a language; the code itself for one the file does not know.
+    public func regionName(_ code: String, in language: Language) -> String {
+        region(code)?.name(in: language) ?? code
+    }
 
     /// The document served at `/v1/reference`: countries named inside their regions.
     public struct Document: Codable, Sendable {

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Wakes one waiting task; a ring with nobody waiting is kept for the next wait.
-final class Doorbell: Sendable {
+public final class Doorbell: Sendable {
     private struct State {
         var rung = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -9,7 +9,9 @@ final class Doorbell: Sendable {
 
     private let state = Mutex(State())
 
-    func ring() {
+    public init() {}
+
+    public func ring() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -22,7 +24,7 @@ final class Doorbell: Sendable {
     }
 
     /// Returns at the next ring, or after `timeout`, whichever comes first.
-    func wait(upTo timeout: Duration) async {
+    public func wait(upTo timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForRing() }
             group.addTask { try? await Task.sleep(for: timeout) }

@@ -30,6 +30,14 @@ public struct EventHandler: Sendable {
         _ payload: Payload.Type,
         _ handle: @escaping @Sendable (EventEnvelope<Payload>, EventContext) async throws -> Void
     ) -> EventHandler {
+        on(payload, keepingBody: { envelope, _, context in try await handle(envelope, context) })
+    }
+
+    /// The same, also handing over the event's body as published (to pass it on as it is).
+    public static func on<Payload: EventPayload>(
+        _ payload: Payload.Type,
+        keepingBody handle: @escaping @Sendable (EventEnvelope<Payload>, [UInt8], EventContext) async throws -> Void
+    ) -> EventHandler {
         EventHandler(eventType: Payload.eventType.rawValue, version: Payload.version) { bytes, context in
             let envelope: EventEnvelope<Payload>
             do {
@@ -37,7 +45,7 @@ public struct EventHandler: Sendable {
             } catch {
                 throw MessagingError(.undecodable, "\(Payload.eventType.rawValue) v\(Payload.version): \(DecodingErrorDescription(error))")
             }
-            try await handle(envelope, context)
+            try await handle(envelope, bytes, context)
         }
     }
 }

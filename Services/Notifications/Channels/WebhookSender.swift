@@ -1,0 +1,108 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Posts events to subscribers, signed the Standard Webhooks way: `webhook-id` (the delivery's
+/// id, the same on every retry), `webhook-timestamp` (Unix seconds) and `webhook-signature:
+/// v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the subscription's secret.
+/// Redirects are not followed, and unless configuration allows it no internal address is
+/// called: the host is resolved and checked before every attempt.
+struct WebhookSender: Sendable {
+    let client: HTTPClient
+    let timeout: Duration
+    let allowInternal: Bool
+
+    /// The signature headers of a call.
+    static func signatureHeaders(id: String, timestamp: Int, body: [UInt8], key: [UInt8]) -> [(String, String)] {
+        var signed = Array("\(id).\(timestamp).".utf8)
+        signed += body
+        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))
+        return [
+            ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+            ("webhook-signature", "v1," + Data(mac).base64EncodedString()),
+        ]
+    }
+
+    func send(id: UUID, body: [UInt8], to url: String, key: [UInt8], at time: Date) async -> Delivery.Outcome {
+        if !allowInternal {
+            switch await Self.internalAddress(of: url) {
+            case .some(let reason): return .permanent(reason)
+            case .none: break
+            }
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "coe-notifications")
+        for (name, value) in Self.signatureHeaders(id: id.lowercased, timestamp: Int(time.timeIntervalSince1970), body: body, key: key) {
+            request.headers.add(name: name, value: value)
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            let code = Int(response.status.code)
+            switch code {
+            case 200..<300: return .delivered
+            case 408, 429, 500..<600: return .transient("HTTP \(code) from \(url)")
+            case 300..<400: return .permanent("HTTP \(code) from \(url): redirects are not followed")
+            default: return .permanent("HTTP \(code) from \(url)")
+            }
+        } catch {
+            return .transient("\(url): \(String(describing: error).prefix(300))")
+        }
+    }
+
+    /// Why a URL's host is refused, when it is internal (loopback, a private range, link-local,
+    /// …) or can't be resolved; nil when every address it resolves to is public.
+    static func internalAddress(of url: String) async -> String? {
+        guard let host = URLComponents(string: url)?.host, !host.isEmpty else { return "the URL has no host" }
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let addresses: [[UInt8]]
+        do {
+            addresses = try await NIOThreadPool.singleton.runIfActive { try resolve(bare) }
+        } catch {
+            return "the host \(host) can't be resolved: \(error)"
+        }
+        if addresses.isEmpty { return "the host \(host) resolves to no address" }
+        if addresses.contains(where: WebhookAddress.isInternal) {
+            return "\(host) is an internal address (loopback, private, link-local or reserved); set COE_WEBHOOK_ALLOW_INTERNAL=true to allow it"
+        }
+        return nil
+    }
+
+    struct ResolutionError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Every address a host name (or literal) resolves to, as raw bytes.
+    private static func resolve(_ host: String) throws -> [[UInt8]] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &result)
+        guard status == 0 else { throw ResolutionError(description: String(cString: gai_strerror(status))) }
+        defer { freeaddrinfo(result) }
+        var addresses: [[UInt8]] = []
+        var cursor = result
+        while let info = cursor {
+            if let address = info.pointee.ai_addr {
+                switch Int32(address.pointee.sa_family) {
+                case AF_INET:
+                    address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer in
+                        withUnsafeBytes(of: pointer.pointee.sin_addr) { addresses.append(Array($0)) }
+                    }
+                case AF_INET6:
+                    address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                        withUnsafeBytes(of: pointer.pointee.sin6_addr) { addresses.append(Array($0)) }
+                    }
+                default: break
+                }
+            }
+            cursor = info.pointee.ai_next
+        }
+        return addresses
+    }
+}

@@ -1,0 +1,192 @@
+import Events
+import Foundation
+import Hummingbird
+import ServiceRuntime
+
+/// A person's choices as the API shows them.
+struct PreferencesView: ResponseEncodable, Sendable {
+    var sub: String
+    var language: Language
+    var emailOptOut: [String]
+    var digest: Bool
+
+    init(_ recipient: Recipient) {
+        sub = recipient.sub
+        language = recipient.language
+        emailOptOut = recipient.preferences.emailOptOut.map(\.rawValue).sorted()
+        digest = recipient.preferences.digest
+    }
+}
+
+/// A recipient of the directory.
+struct RecipientView: ResponseEncodable, Sendable {
+    var id: UUID
+    var sub: String
+    var name: String
+    var email: String
+    var language: Language
+    var role: String
+    var country: String?
+    var region: String?
+    var active: Bool
+    var preferences: PreferencesView
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ recipient: Recipient) {
+        let profile = recipient.profile
+        id = recipient.id
+        sub = profile.sub
+        name = profile.name
+        email = profile.email
+        language = profile.language
+        role = profile.role.rawValue
+        country = profile.country
+        region = profile.region
+        active = profile.active
+        preferences = PreferencesView(recipient)
+        createdAt = recipient.createdAt
+        updatedAt = recipient.updatedAt
+    }
+
+    private enum Keys: String, CodingKey {
+        case id, sub, name, email, language, role, country, region, active, preferences, createdAt, updatedAt
+    }
+
+    /// Absent places are `null`, not missing: every recipient has the same shape.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(sub, forKey: .sub)
+        try container.encode(name, forKey: .name)
+        try container.encode(email, forKey: .email)
+        try container.encode(language, forKey: .language)
+        try container.encode(role, forKey: .role)
+        try container.encode(country, forKey: .country)
+        try container.encode(region, forKey: .region)
+        try container.encode(active, forKey: .active)
+        try container.encode(preferences, forKey: .preferences)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+    }
+}
+
+/// A webhook subscription; its secret only in the answer that made it.
+struct SubscriptionView: ResponseEncodable, Sendable {
+    var subscription: Subscription
+    var showSecret = false
+
+    private enum Keys: String, CodingKey {
+        case id, url, eventTypes, description, status, consecutiveFailures, suspendedAt, lastError, createdBy, createdAt, updatedAt, secret,
+            allowedActions
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(subscription.id, forKey: .id)
+        try container.encode(subscription.url, forKey: .url)
+        try container.encode(subscription.eventTypes.map(\.rawValue), forKey: .eventTypes)
+        try container.encode(subscription.description, forKey: .description)
+        try container.encode(subscription.status.rawValue, forKey: .status)
+        try container.encode(subscription.consecutiveFailures, forKey: .consecutiveFailures)
+        try container.encode(subscription.suspendedAt, forKey: .suspendedAt)
+        try container.encode(subscription.lastError, forKey: .lastError)
+        try container.encode(subscription.createdBy, forKey: .createdBy)
+        try container.encode(subscription.createdAt, forKey: .createdAt)
+        try container.encode(subscription.updatedAt, forKey: .updatedAt)
+        try container.encode(subscription.status.allowedActions, forKey: .allowedActions)
+        if showSecret { try container.encode(subscription.secret, forKey: .secret) }
+    }
+}
+
+/// A delivery as admins see it.
+struct DeliveryView: ResponseEncodable, Sendable {
+    var delivery: Delivery
+
+    private enum Keys: String, CodingKey {
+        case id, eventId, eventType, channel, recipientId, subscriptionId, address, status, attempts, lastError, note, nextAttemptAt, sentAt,
+            createdAt, updatedAt, subject, proposalId, digestDay, allowedActions
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(delivery.id, forKey: .id)
+        try container.encode(delivery.eventID, forKey: .eventId)
+        try container.encode(delivery.eventType, forKey: .eventType)
+        try container.encode(delivery.channel.rawValue, forKey: .channel)
+        try container.encode(delivery.recipientID, forKey: .recipientId)
+        try container.encode(delivery.subscriptionID, forKey: .subscriptionId)
+        try container.encode(delivery.address, forKey: .address)
+        try container.encode(delivery.status.rawValue, forKey: .status)
+        try container.encode(delivery.attempts, forKey: .attempts)
+        try container.encode(delivery.lastError, forKey: .lastError)
+        try container.encode(delivery.note, forKey: .note)
+        try container.encode(delivery.nextAttemptAt, forKey: .nextAttemptAt)
+        try container.encode(delivery.sentAt, forKey: .sentAt)
+        try container.encode(delivery.createdAt, forKey: .createdAt)
+        try container.encode(delivery.updatedAt, forKey: .updatedAt)
+        try container.encode(delivery.subject, forKey: .subject)
+        try container.encode(delivery.proposalID, forKey: .proposalId)
+        try container.encode(delivery.digestDay, forKey: .digestDay)
+        try container.encode(delivery.status.allowedActions, forKey: .allowedActions)
+    }
+}
+
+/// An item of a person's feed.
+struct FeedItemView: ResponseEncodable, Sendable {
+    var id: UUID
+    var eventId: UUID
+    var eventType: String
+    var subject: String
+    var body: String
+    var link: String?
+    var proposalId: UUID?
+    var reference: String?
+    var createdAt: Date
+    var readAt: Date?
+    var read: Bool
+
+    init(_ item: FeedItem) {
+        id = item.id
+        eventId = item.eventID
+        eventType = item.eventType
+        subject = item.subject
+        body = item.body
+        link = item.link
+        proposalId = item.proposalID
+        reference = item.reference
+        createdAt = item.createdAt
+        readAt = item.readAt
+        read = item.readAt != nil
+    }
+
+    private enum Keys: String, CodingKey { case id, eventId, eventType, subject, body, link, proposalId, reference, createdAt, readAt, read }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(eventId, forKey: .eventId)
+        try container.encode(eventType, forKey: .eventType)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(body, forKey: .body)
+        try container.encode(link, forKey: .link)
+        try container.encode(proposalId, forKey: .proposalId)
+        try container.encode(reference, forKey: .reference)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(readAt, forKey: .readAt)
+        try container.encode(read, forKey: .read)
+    }
+}
+
+/// `GET /v1/notifications`: a page of the feed and how many items are unread in all.
+struct FeedPage: ResponseEncodable, Sendable {
+    var items: [FeedItemView]
+    var nextCursor: String?
+    var unread: Int
+}
+
+/// `POST /v1/notifications/read-all`.
+struct ReadAllResult: ResponseEncodable, Sendable {
+    var marked: Int
+    var unread: Int
+}
