@@ -21,7 +21,7 @@ struct NotificationsService: ServiceDefinition {
         var sender: MailMessage.Mailbox
         var renderer: MessageRenderer
         var reference: ReferenceData
-        var allowInternalWebhooks: Bool
+        var webhookPolicy: WebhookPolicy
         var webhookTimeout: Duration
         var worker: DeliveryWorker.Configuration
         var digestHour: Int
@@ -33,7 +33,7 @@ struct NotificationsService: ServiceDefinition {
     }
 
     /// `COE_SMTP_URL`, `COE_SMTP_USER`, `COE_SMTP_PASSWORD`, `COE_SMTP_TIMEOUT_SECONDS`, `COE_MAIL_FROM`,
-    /// `COE_PUBLIC_URL`, `COE_WEBHOOK_ALLOW_INTERNAL`, `COE_WEBHOOK_TIMEOUT_SECONDS`, `COE_WEBHOOK_SUSPEND_AFTER`,
+    /// `COE_PUBLIC_URL`, `COE_WEBHOOK_ALLOW_INTERNAL`, `COE_WEBHOOK_HOSTS`, `COE_WEBHOOK_TIMEOUT_SECONDS`, `COE_WEBHOOK_SUSPEND_AFTER`,
     /// `COE_DELIVERY_MAX_ATTEMPTS`, `COE_DELIVERY_BACKOFF_MS`, `COE_DELIVERY_BACKOFF_CAP_MS`, `COE_DELIVERY_CONCURRENCY`,
     /// `COE_DELIVERY_POLL_MS`, `COE_DELIVERY_LEASE_SECONDS`, `COE_DIGEST_HOUR`, `COE_DIGEST_CHECK_SECONDS`, `COE_RECIPIENTS_FILE`.
     static func settings(_ reader: inout ConfigurationReader) -> Settings {
@@ -51,6 +51,8 @@ struct NotificationsService: ServiceDefinition {
         if URLComponents(string: publicURL)?.scheme?.hasPrefix("http") != true { reader.problem("COE_PUBLIC_URL='\(publicURL)' must be an http(s) URL") }
         let allowInternal = reader.value("COE_WEBHOOK_ALLOW_INTERNAL", "false")
         if !["true", "false"].contains(allowInternal) { reader.problem("COE_WEBHOOK_ALLOW_INTERNAL='\(allowInternal)' must be true or false") }
+        let hosts = reader.value("COE_WEBHOOK_HOSTS", "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            .filter { !$0.isEmpty }
         let webhookTimeout = reader.integer("COE_WEBHOOK_TIMEOUT_SECONDS", 10, in: 1...120)
         let suspendAfter = reader.integer("COE_WEBHOOK_SUSPEND_AFTER", 10, in: 1...1000)
         let attempts = reader.integer("COE_DELIVERY_MAX_ATTEMPTS", 10, in: 1...100)
@@ -74,7 +76,7 @@ struct NotificationsService: ServiceDefinition {
             smtp: .init(url: smtpURL, username: user.isEmpty ? nil : user, password: password.isEmpty ? nil : password, timeout: .seconds(smtpTimeout)),
             sender: mailbox,
             renderer: renderer ?? MessageRenderer(library: .init(), reference: reference, publicURL: publicURL),
-            reference: reference, allowInternalWebhooks: allowInternal == "true", webhookTimeout: .seconds(webhookTimeout),
+            reference: reference, webhookPolicy: WebhookPolicy(allowInternal: allowInternal == "true", allowedHosts: hosts.isEmpty ? nil : Set(hosts)), webhookTimeout: .seconds(webhookTimeout),
             worker: .init(
                 concurrency: concurrency, poll: .milliseconds(poll), lease: .seconds(lease),
                 retry: RetryPolicy(maximumAttempts: attempts, base: Double(backoff) / 1000, cap: Double(cap) / 1000), suspendAfter: suspendAfter,
@@ -105,6 +107,10 @@ struct NotificationsService: ServiceDefinition {
         NotificationStore(schema: dependencies.database.configuration.schema, logger: dependencies.logger)
     }
 
+    private static func digestMaker(_ dependencies: ServiceDependencies, settings: Settings) -> DigestMaker {
+        DigestMaker(database: dependencies.database, store: store(dependencies), renderer: settings.renderer, hour: settings.digestHour, logger: dependencies.logger)
+    }
+
     static func handlers(_ dependencies: ServiceDependencies, settings: Settings) -> [EventHandler] {
         NotificationHandlers(store: store(dependencies), renderer: settings.renderer).handlers
     }
@@ -112,8 +118,8 @@ struct NotificationsService: ServiceDefinition {
     static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) {
         let store = store(dependencies)
         RecipientController(dependencies: dependencies, store: store, reference: settings.reference).addRoutes(to: router)
-        SubscriptionController(dependencies: dependencies, store: store, allowInternal: settings.allowInternalWebhooks).addRoutes(to: router)
-        DeliveryController(dependencies: dependencies, store: store).addRoutes(to: router)
+        SubscriptionController(dependencies: dependencies, store: store, policy: settings.webhookPolicy).addRoutes(to: router)
+        DeliveryController(dependencies: dependencies, store: store, digests: digestMaker(dependencies, settings: settings)).addRoutes(to: router)
         FeedController(dependencies: dependencies, store: store, broadcaster: settings.broadcaster).addRoutes(to: router)
     }
 
@@ -125,10 +131,9 @@ struct NotificationsService: ServiceDefinition {
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         let worker = DeliveryWorker(
             database: dependencies.database, store: store, mailer: SMTPMailer(configuration: settings.smtp),
-            webhooks: WebhookSender(client: client, timeout: settings.webhookTimeout, allowInternal: settings.allowInternalWebhooks),
+            webhooks: WebhookSender(client: client, timeout: settings.webhookTimeout, policy: settings.webhookPolicy),
             configuration: settings.worker, logger: dependencies.logger)
-        let digests = DigestMaker(
-            database: dependencies.database, store: store, renderer: settings.renderer, hour: settings.digestHour, logger: dependencies.logger)
+        let digests = digestMaker(dependencies, settings: settings)
         var services: [any Service] = [
             worker,
             PeriodicJob("digests", every: settings.digestCheck, logger: dependencies.logger) { try await digests.makeDue() },

@@ -154,7 +154,7 @@ public final class ServiceProcess: Sendable {
         throw ServiceProcessError(message: "no free port below 32000")
     }
 
-    static func canBind(_ port: Int) -> Bool {
+    public static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

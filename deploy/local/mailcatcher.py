@@ -13,10 +13,18 @@ import email.policy
 import itertools
 import json
 import os
+import re
 import signal
 import time
 
 from aiosmtpd.controller import Controller
+
+
+def raw_header(raw, name):
+    """A header as it was sent, unfolded but not decoded ("" when absent)."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+    match = re.search(r"^" + name + r":[ \t]*(.*(?:\r\n[ \t].*)*)", head, re.MULTILINE | re.IGNORECASE)
+    return re.sub(r"\r\n[ \t]+", " ", match.group(1)).strip() if match else ""
 
 
 class Keeper:
@@ -38,8 +46,7 @@ class Keeper:
             "rcptTos": envelope.rcpt_tos,
             "receivedAt": time.time(),
             "subject": str(message.get("Subject", "")),
-            "rawSubject": raw.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace").split("Subject:", 1)[-1].split("\r\n")[0].strip()
-            if b"Subject:" in raw else "",
+            "rawSubject": raw_header(raw, "Subject"),
             "from": str(message.get("From", "")),
             "to": str(message.get("To", "")),
             "date": str(message.get("Date", "")),

@@ -12,7 +12,7 @@ import NIOPosix
 struct WebhookSender: Sendable {
     let client: HTTPClient
     let timeout: Duration
-    let allowInternal: Bool
+    let policy: WebhookPolicy
 
     /// The signature headers of a call.
     static func signatureHeaders(id: String, timestamp: Int, body: [UInt8], key: [UInt8]) -> [(String, String)] {
@@ -26,12 +26,7 @@ struct WebhookSender: Sendable {
     }
 
     func send(id: UUID, body: [UInt8], to url: String, key: [UInt8], at time: Date) async -> Delivery.Outcome {
-        if !allowInternal {
-            switch await Self.internalAddress(of: url) {
-            case .some(let reason): return .permanent(reason)
-            case .none: break
-            }
-        }
+        if let reason = await policy.refusal(of: url) { return .permanent(reason) }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -62,7 +57,17 @@ struct WebhookSender: Sendable {
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let addresses: [[UInt8]]
         do {
-            addresses = try await NIOThreadPool.singleton.runIfActive { try resolve(bare) }
+            // Bounded: a resolver that does not answer must not hold the request (the lookup
+            // itself finishes in the background).
+            addresses = try await withThrowingTaskGroup(of: [[UInt8]].self) { group in
+                group.addTask { try await NIOThreadPool.singleton.runIfActive { try resolve(bare) } }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(3))
+                    throw ResolutionError(description: "no answer within 3 s")
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? []
+            }
         } catch {
             return "the host \(host) can't be resolved: \(error)"
         }
@@ -104,5 +109,22 @@ struct WebhookSender: Sendable {
             cursor = info.pointee.ai_next
         }
         return addresses
+    }
+}
+
+/// Where webhooks may go: by default any host that resolves to public addresses only;
+/// `COE_WEBHOOK_ALLOW_INTERNAL=true` lifts that (a partner on the same network, the tests), and
+/// `COE_WEBHOOK_HOSTS` restricts webhooks to the hosts it lists (checked before any lookup).
+struct WebhookPolicy: Sendable {
+    var allowInternal: Bool
+    /// Lower-case host names or literals; nil for any.
+    var allowedHosts: Set<String>?
+
+    func refusal(of url: String) async -> String? {
+        guard let host = URLComponents(string: url)?.host?.lowercased(), !host.isEmpty else { return "the URL has no host" }
+        if let allowedHosts, !allowedHosts.contains(host) {
+            return "\(host) is not among the hosts webhooks may call (COE_WEBHOOK_HOSTS)"
+        }
+        return allowInternal ? nil : await WebhookSender.internalAddress(of: url)
     }
 }

@@ -8,6 +8,7 @@ import ServiceRuntime
 struct DeliveryController: Sendable {
     let dependencies: ServiceDependencies
     let store: NotificationStore
+    let digests: DigestMaker
 
     func addRoutes(to router: RouterGroup<ServiceRequestContext>) {
         let deliveries = router.group("deliveries")
@@ -15,6 +16,21 @@ struct DeliveryController: Sendable {
         deliveries.get(use: list)
         deliveries.get("{id}", use: show)
         deliveries.post("{id}/retry", use: retry)
+        let digests = router.group("digests")
+        digests.add(middleware: dependencies.authenticator)
+        digests.post("run", use: runDigests)
+    }
+
+    /// What `POST /v1/digests/run` answers.
+    struct DigestRun: ResponseEncodable, Sendable {
+        var made: Int
+    }
+
+    /// An admin makes the digests due now rather than at the job's next round (after an outage,
+    /// say). Still one per person per day: a digest made today is not made again.
+    @Sendable func runDigests(request: Request, context: ServiceRequestContext) async throws -> DigestRun {
+        try NotificationAccess(caller: try context.requireCaller()).checkIsAdmin("runs the daily digests")
+        return DigestRun(made: try await digests.makeDue())
     }
 
     /// `?status=&channel=&eventId=&recipientId=&subscriptionId=&limit=&cursor=`, newest first.

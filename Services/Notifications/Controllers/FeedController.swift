@@ -131,20 +131,30 @@ struct FeedController: Sendable {
             body: body)
     }
 
-    /// Writes the items after `seq` and the unread count; returns the last sequence written.
+    /// Writes the items after `seq` (every one, a page at a time) and the unread count; returns
+    /// the last sequence written.
     private static func send(
         after seq: Int64, of recipient: UUID, store: NotificationStore, database: Database, to writer: inout any ResponseBodyWriter
     ) async throws -> Int64 {
-        let (items, unread) = try await database.withConnection { connection in
-            (try await store.feed.items(of: recipient, after: seq, limit: 200, on: connection), try await store.feed.unreadCount(of: recipient, on: connection))
+        var last = seq
+        while true {
+            let from = last
+            let (items, unread) = try await database.withConnection { connection in
+                (try await store.feed.items(of: recipient, after: from, limit: 200, on: connection), try await store.feed.unreadCount(of: recipient, on: connection))
+            }
+            var text = ""
+            for item in items {
+                let json = String(decoding: try ResponseJSON.encoder.encode(FeedItemView(item)), as: UTF8.self)
+                text += "id: \(item.seq)\nevent: notification\ndata: \(json)\n\n"
+            }
+            last = items.last?.seq ?? last
+            if items.count == 200 {
+                try await writer.write(ByteBuffer(string: text))
+                continue
+            }
+            text += "event: unread\ndata: {\"unread\":\(unread)}\n\n"
+            try await writer.write(ByteBuffer(string: text))
+            return last
         }
-        var text = ""
-        for item in items {
-            let json = String(decoding: try ResponseJSON.encoder.encode(FeedItemView(item)), as: UTF8.self)
-            text += "id: \(item.seq)\nevent: notification\ndata: \(json)\n\n"
-        }
-        text += "event: unread\ndata: {\"unread\":\(unread)}\n\n"
-        try await writer.write(ByteBuffer(string: text))
-        return items.last?.seq ?? seq
     }
 }

@@ -45,7 +45,10 @@ struct RecipientInput: Sendable {
         input.role = reader.choice("role", required: creating, of: Caller.Role.allCases.map(\.rawValue)).flatMap(Caller.Role.init(rawValue:))
         if reader.has("country") {
             let country = reader.countryCode("country")
-            if let country, !reference.isCountry(country) { reader.problem("country", "must be a partner country of the initiative") }
+            // A focal point speaks for a partner country; a reviewer may come from anywhere (FR, DE, …).
+            if let country, input.role != .reviewer, !reference.isCountry(country) {
+                reader.problem("country", "must be a partner country of the initiative")
+            }
             input.country = .some(country)
         }
         if reader.has("region") {
@@ -111,7 +114,13 @@ struct SubscriptionInput: Sendable {
 enum NotificationInputs {
     /// A list of event types of the catalogue, each once.
     static func eventTypes(_ field: String, _ reader: inout BodyReader, required: Bool, allowEmpty: Bool) -> [EventType]? {
-        guard let names = reader.texts(field, required: required && !allowEmpty, maximumCount: EventType.allCases.count, maximumLength: 60) else {
+        if required && !reader.has(field) {
+            reader.problem(field, "is required")
+            return nil
+        }
+        let before = reader.problems.count
+        guard let names = reader.texts(field, maximumCount: EventType.allCases.count, maximumLength: 60) else {
+            if required && reader.problems.count == before { reader.problem(field, "must be a list of event types, [] for none") }
             return nil
         }
         var types: [EventType] = []

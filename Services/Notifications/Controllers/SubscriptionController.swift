@@ -8,14 +8,14 @@ import ServiceRuntime
 struct SubscriptionController: Sendable {
     let dependencies: ServiceDependencies
     let store: NotificationStore
-    /// Whether URLs to internal addresses are allowed (`COE_WEBHOOK_ALLOW_INTERNAL`).
-    let allowInternal: Bool
+    /// Where webhooks may point.
+    let policy: WebhookPolicy
     let idempotency: Idempotency
 
-    init(dependencies: ServiceDependencies, store: NotificationStore, allowInternal: Bool) {
+    init(dependencies: ServiceDependencies, store: NotificationStore, policy: WebhookPolicy) {
         self.dependencies = dependencies
         self.store = store
-        self.allowInternal = allowInternal
+        self.policy = policy
         self.idempotency = Idempotency(logger: dependencies.logger)
     }
 
@@ -62,7 +62,7 @@ struct SubscriptionController: Sendable {
         let body = try await JSONBody(request, context: context)
         let input = try SubscriptionInput.parse(body)
         try NotificationAccess(caller: caller).checkIsAdmin("manages webhook subscriptions")
-        if !allowInternal, let reason = await WebhookSender.internalAddress(of: input.url) {
+        if let reason = await policy.refusal(of: input.url) {
             throw NotificationError.invalid([FieldProblem(field: "url", problem: "is refused: \(reason)")])
         }
         let key = try Idempotency.request(request, caller: caller, operation: "create-subscription", body: body.bytes)

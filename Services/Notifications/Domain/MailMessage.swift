@@ -98,8 +98,9 @@ struct MailMessage: Sendable, Equatable {
     static func folded(_ line: String) -> String {
         var result: [String] = []
         var current = ""
-        for word in line.split(separator: " ", omittingEmptySubsequences: false) {
-            if !current.isEmpty, current.count + 1 + word.count > 78 {
+        for (index, word) in line.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+            // Never right after the field name: a reader would keep the fold's space in the value.
+            if index > 1, current.count + 1 + word.count > 78 {
                 result.append(current)
                 current = " " + word
             } else {

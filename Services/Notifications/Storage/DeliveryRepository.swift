@@ -33,7 +33,7 @@ struct DeliveryRepository: Sendable {
 
     private static let columns = """
         d.id, d.event_id, d.event_type, d.channel, d.recipient_id, d.subscription_id, d.address, d.status, d.attempts, d.last_error, d.note,
-        d.next_attempt_at, d.sent_at, d.created_at, d.updated_at, d.subject, d.proposal_id, d.digest_day::text, d.created_at::text
+        d.next_attempt_at, d.sent_at, d.created_at, d.updated_at, d.subject, d.proposal_id, d.digest_day::text, d.created_at::text AS cursor_time
         """
 
     /// Inserts the deliveries an event causes; one that exists (the same event, target and

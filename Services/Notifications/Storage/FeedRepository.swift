@@ -29,7 +29,7 @@ struct FeedRepository: Sendable {
     let channel: String
 
     private static let columns =
-        "id, seq, recipient_id, event_id, event_type, subject, body, link, proposal_id, reference, created_at, read_at, created_at::text"
+        "id, seq, recipient_id, event_id, event_type, subject, body, link, proposal_id, reference, created_at, read_at, created_at::text AS cursor_time"
 
     /// Adds items (one per event and person at most) and announces them.
     func insert(_ items: [FeedItem], on connection: PostgresConnection) async throws {

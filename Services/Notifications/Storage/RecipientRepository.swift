@@ -10,7 +10,7 @@ struct RecipientRepository: Sendable {
     let logger: Logger
 
     private static let columns =
-        "id, sub, name, email, language, role, country, region, active, email_opt_out, digest, created_at, updated_at, created_at::text"
+        "id, sub, name, email, language, role, country, region, active, email_opt_out, digest, created_at, updated_at, created_at::text AS cursor_time"
 
     func insert(_ recipient: Recipient, on connection: PostgresConnection) async throws -> Bool {
         let profile = recipient.profile

@@ -10,7 +10,7 @@ struct SubscriptionRepository: Sendable {
     let logger: Logger
 
     private static let columns =
-        "id, url, event_types, description, secret, status, consecutive_failures, suspended_at, last_error, created_by, created_at, updated_at, created_at::text"
+        "id, url, event_types, description, secret, status, consecutive_failures, suspended_at, last_error, created_by, created_at, updated_at, created_at::text AS cursor_time"
 
     func insert(_ subscription: Subscription, on connection: PostgresConnection) async throws {
         try await connection.query(
