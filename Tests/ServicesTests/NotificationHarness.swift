@@ -83,8 +83,9 @@ struct NotificationServices {
         "COE_DIGEST_CHECK_SECONDS": "1", "COE_PUBLIC_URL": "https://coe.example.eu",
     ]
 
-    static func run(_ extra: [String: String] = [:], _ body: (NotificationServices) async throws -> Void) async throws {
-        let isolation = TestEnvironment.uniqueName("nt")
+    static func run(
+        _ extra: [String: String] = [:], isolation: String = TestEnvironment.uniqueName("nt"), _ body: (NotificationServices) async throws -> Void
+    ) async throws {
         let mail = try MailCatcher()
         try await mail.start()
         var environment = quick
