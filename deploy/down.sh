@@ -17,5 +17,6 @@ for service in intake workflow funding notifications; do
     fi
     rm -f "$pidfile"
 done
+"$ROOT/deploy/local/smtp.sh" stop
 "$ROOT/deploy/local/rabbitmq.sh" stop
 "$ROOT/deploy/local/postgres.sh" stop

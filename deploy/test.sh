@@ -12,11 +12,13 @@ export COE_STACK_DIR="${COE_TEST_STACK_DIR:-$ROOT/.local/test}"
 export COE_PG_PORT="${COE_TEST_PG_PORT:-25433}"
 export COE_AMQP_PORT="${COE_TEST_AMQP_PORT:-26673}"
 export COE_PG_FAST=1
+export COE_SMTP_PORT="${COE_TEST_SMTP_PORT:-25026}"
 source "$ROOT/deploy/local/common.sh"
 
 "$ROOT/deploy/local/install.sh"
 
 stop_stack() {
+    "$ROOT/deploy/local/smtp.sh" stop || true
     "$ROOT/deploy/local/rabbitmq.sh" stop || true
     "$ROOT/deploy/local/postgres.sh" stop || true
 }
@@ -36,6 +38,9 @@ swift build --build-tests
 
 wait "$pg_pid" || { cat "$ROOT/.local/test-postgres.log" >&2; die "PostgreSQL did not start"; }
 wait "$mq_pid" || { cat "$ROOT/.local/test-rabbitmq.log" >&2; die "RabbitMQ did not start"; }
+# The stack's SMTP server (the fuzzed notifications service mails through it); the mail tests
+# start servers of their own, which they stop and start.
+"$ROOT/deploy/local/smtp.sh" start
 
 ensure_jwt_keys
 # The tests mint tokens with it (TestSupport drops it from the services they start).
@@ -45,6 +50,7 @@ export COE_TEST_AMQP_URL="$(amqp_url)"
 export COE_TEST_BIN_PATH="$(swift build --show-bin-path)"
 export COE_TEST_BROKER_SCRIPT="$ROOT/deploy/local/rabbitmq.sh"
 export COE_TEST_POSTGRES_SCRIPT="$ROOT/deploy/local/postgres.sh"
+export COE_TEST_SMTP_URL="$("$ROOT/deploy/local/smtp.sh" url)"
 
 # Fault tests stop the broker, restart the database and kill services: they run after the rest,
 # on their own; the API fuzzer runs between (a restart would show it 503s).

@@ -12,6 +12,7 @@ source "$ROOT/deploy/local/common.sh"
 "$ROOT/deploy/local/install.sh"
 "$ROOT/deploy/local/postgres.sh" start
 "$ROOT/deploy/local/rabbitmq.sh" start
+"$ROOT/deploy/local/smtp.sh" start
 
 log "building (the first build fetches and compiles the dependencies: several minutes)"
 swift build
@@ -69,7 +70,12 @@ for service in intake workflow funding notifications; do
         log "coe-$service already running (pid $(cat "$pidfile")); restarting"
         kill -TERM "$(cat "$pidfile")" && while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.1; done
     fi
-    COE_HTTP_PORT="${PORTS[$service]}" COE_DATABASE_URL="${DATABASE_URLS[$service]}" COE_AMQP_URL="${AMQP_URLS[$service]}" \
+    # Notifications mails through the stack's SMTP server and knows the people of recipients.json.
+    extra=()
+    if [ "$service" = notifications ]; then
+        extra=(COE_SMTP_URL="${COE_SMTP_URL:-$("$ROOT/deploy/local/smtp.sh" url)}" COE_RECIPIENTS_FILE="${COE_RECIPIENTS_FILE:-$ROOT/deploy/local/recipients.json}")
+    fi
+    env "${extra[@]}" COE_HTTP_PORT="${PORTS[$service]}" COE_DATABASE_URL="${DATABASE_URLS[$service]}" COE_AMQP_URL="${AMQP_URLS[$service]}" \
         setsid "$BIN/coe-$service" serve >> "$RUN_DIR/$service.log" 2>&1 < /dev/null &
     echo $! > "$pidfile"
 done
@@ -89,7 +95,8 @@ CoE Workflows is up.
   intake         http://127.0.0.1:8081   (API: /v1/proposals, spec: /openapi.yaml)
   workflow       http://127.0.0.1:8082   (API: /v1/reviews)
   funding        http://127.0.0.1:8083
-  notifications  http://127.0.0.1:8084
+  notifications  http://127.0.0.1:8084   (API: /v1/notifications, /v1/recipients, /v1/subscriptions, /v1/deliveries)
+  SMTP server    $("$ROOT/deploy/local/smtp.sh" url)   keeps every mail in $COE_STACK_DIR/mail (.eml and .json)
   each also serves /health/live, /health/ready and /metrics
   PostgreSQL     $(database_url)   (each service: its own role, see $COE_STACK_DIR/credentials.env)
   RabbitMQ       $(amqp_url)   management UI: http://127.0.0.1:$COE_AMQP_MANAGEMENT_PORT (user $COE_AMQP_USER / $COE_AMQP_PASSWORD)

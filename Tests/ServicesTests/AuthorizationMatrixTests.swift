@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Events
 import Foundation
 import Testing
@@ -21,7 +22,7 @@ struct AuthorizationMatrixTests {
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let roles = ["focal_point", "secretariat", "reviewer", "finance", "admin"]
-    static let services = ["intake", "workflow", "funding"]
+    static let services = ["intake", "workflow", "funding", "notifications"]
 
     static func rows() throws -> [Row] {
         let text = try String(contentsOf: root.appendingPathComponent("docs/authorization.md"), encoding: .utf8)
@@ -76,6 +77,19 @@ struct AuthorizationMatrixTests {
     @Test func everyRowAnswersAsWritten() async throws {
         let services = try await CycleServices.start("mx")
         let (intake, workflow, funding) = (services.intake, services.workflow, services.funding)
+        // Notifications of the same isolation, with its own SMTP server and the callers of the matrix in its directory.
+        let mail = try MailCatcher()
+        try await mail.start()
+        var notificationSettings = NotificationServices.quick
+        notificationSettings["COE_SMTP_URL"] = mail.url
+        let notifications = try ServiceProcess("coe-notifications", isolation: services.isolation, extraEnvironment: notificationSettings)
+        try await notifications.start()
+        let people = NotificationServices(isolation: services.isolation, notifications: notifications, mail: mail, publisher: nil)
+        let focalPointID = try await people.addRecipient("fp-kz", role: "focal_point", email: "fp-kz@example.org", country: "KZ")
+        try await people.addRecipient("sec-ca", role: "secretariat", email: "sec-ca@example.org", region: "CA")
+        try await people.addRecipient("rev-assigned", role: "reviewer", email: "rev@example.org", country: "FR")
+        try await people.addRecipient("finance-1", role: "finance", email: "finance-1@example.org")
+        try await people.addRecipient("admin-1", role: "admin", email: "admin-1@example.org")
         let owner = try await Callers.kazakhFocalPoint
         let submitted = try await submitProposal(intake)
         let draft = try await intake.post("/v1/proposals", json: completeProposal, headers: owner).json(FullProposalReply.self).id.lowercased
@@ -136,6 +150,29 @@ struct AuthorizationMatrixTests {
         }
         let sharedCommitment = try await commitmentWithPayment()
 
+        // The Kazakh focal point's feed item and sent mail of the submission; a subscription.
+        struct Items: Decodable { var items: [Item]; struct Item: Decodable { var id: String } }
+        var feedItem = ""
+        #expect(try await eventually {
+            feedItem = try await notifications.get("/v1/notifications", headers: owner).json(Items.self).items.first?.id ?? ""
+            return !feedItem.isEmpty
+        })
+        var sentMail = ""
+        #expect(try await eventually {
+            sentMail = try await people.deliveries("&status=sent").first?.id ?? ""
+            return !sentMail.isEmpty
+        })
+        let admin = try await TestTokens.header(role: "admin", sub: "admin-1")
+        func subscription() async throws -> String {
+            let created = try await notifications.post(
+                "/v1/subscriptions", json: #"{"url":"http://127.0.0.1:9/hook","eventTypes":["proposal.approved"]}"#, headers: admin)
+            #expect(created.status == .created, "\(created.text)")
+            return try created.json(Items.Item.self).id
+        }
+        let sharedSubscription = try await subscription()
+        // Streams are read only as far as their status: a client of their own, shut down after.
+        let streams = HTTPClient(eventLoopGroupProvider: .singleton)
+
         for row in try Self.rows() {
             let changes = row.method != "GET"
             // A change gets resources of its own, so that rows don't depend on each other.
@@ -171,6 +208,11 @@ struct AuthorizationMatrixTests {
                 let (commitment, payment) = changes ? try await commitmentWithPayment() : sharedCommitment
                 path = path.replacingOccurrences(of: "{commitment}", with: commitment).replacingOccurrences(of: "{payment}", with: payment)
             }
+            path = path.replacingOccurrences(of: "{recipient}", with: focalPointID).replacingOccurrences(of: "{item}", with: feedItem)
+                .replacingOccurrences(of: "{delivery}", with: sentMail)
+            if path.contains("{subscription}") {
+                path = path.replacingOccurrences(of: "{subscription}", with: changes ? try await subscription() : sharedSubscription)
+            }
             let body: String? = switch row.operation {
             case "createProposal": #"{"title":"A row of the matrix"}"#
             case "updateProposal": #"{"durationMonths":12}"#
@@ -182,16 +224,31 @@ struct AuthorizationMatrixTests {
             case "adjustEnvelope": #"{"delta":"250000.00","reason":"A row of the matrix"}"#
             case "recordPayment": #"{"tranche":"pre_financing","amount":"100000.00","valueDate":"\#(Finance.today)","bankReference":"MX-1"}"#
             case "rejectPayment": #"{"reason":"A row of the matrix"}"#
+            case "createRecipient": #"{"sub":"mx-\#(UUID().uuidString.prefix(8))","name":"A row","email":"row@example.org","role":"finance"}"#
+            case "updateRecipient": #"{"name":"A row of the matrix"}"#
+            case "updatePreferences": #"{"language":"fr","emailOptOut":["review.assessed"],"digest":false}"#
+            case "createSubscription": #"{"url":"http://127.0.0.1:9/hook","eventTypes":["funding.disbursed"]}"#
             default: nil
             }
             let service = switch row.service {
             case "intake": intake
             case "workflow": workflow
+            case "notifications": notifications
             default: funding
+            }
+            if row.operation == "streamNotifications" {
+                var request = HTTPClientRequest(url: service.baseURL + path)
+                for (name, value) in headers { request.headers.add(name: name, value: value) }
+                let response = try await streams.execute(request, timeout: .seconds(10))
+                #expect(response.status.code == row.status, "\(row): \(response.status.code)")
+                continue
             }
             let reply = try await service.request(.init(rawValue: row.method), path, json: body, headers: headers)
             #expect(reply.status.code == row.status, "\(row): \(reply.status.code) \(reply.text)")
         }
+        try await streams.shutdown()
+        #expect(try await notifications.stop() == 0, "\(notifications.tail())")
+        await mail.stop()
         try await services.stop()
     }
 }

@@ -257,6 +257,76 @@ struct OpenAPIContractTests {
         try await services.stop()
     }
 
+    @Test func notificationsAnswersWithWhatItsSpecDescribes() async throws {
+        try await NotificationServices.run { services in
+            let notifications = services.notifications
+            let admin = try await Admin.pm
+            let focalPoint = try await TestTokens.header(role: "focal_point", sub: "fp-ma", country: "MA")
+            let stranger = try await TestTokens.header(role: "reviewer", sub: "not-in-the-directory")
+            let recipient = try await services.addRecipient("fp-ma", role: "focal_point", email: "fp-ma.oas@example.org", language: "fr", country: "MA")
+            let samples = NotificationSamples(region: "NAS", lead: "MA")
+            try await services.publish(samples.screened, samples.approved)
+            struct Items: Decodable { var items: [Item]; struct Item: Decodable { var id: String } }
+            var item = ""
+            #expect(try await eventually {
+                item = try await notifications.get("/v1/notifications", headers: focalPoint).json(Items.self).items.first?.id ?? ""
+                return !item.isEmpty
+            })
+            var delivery = ""
+            #expect(try await eventually {
+                delivery = try await services.deliveries("&status=sent").first?.id ?? ""
+                return !delivery.isEmpty
+            })
+            let created = try await notifications.post(
+                "/v1/subscriptions", json: #"{"url":"http://127.0.0.1:9/hook","eventTypes":["proposal.approved"],"description":"Contract"}"#, headers: admin)
+            let subscription = try created.json(Items.Item.self).id
+            try await Self.check(notifications, spec: "Notifications", samples: try await Self.common() + [
+                Sample(operation: "listRecipients", method: "GET", path: "/v1/recipients?role=focal_point&limit=5", json: nil, headers: admin),
+                Sample(operation: "listRecipients", method: "GET", path: "/v1/recipients?role=nobody", json: nil, headers: admin),
+                Sample(
+                    operation: "createRecipient", method: "POST", path: "/v1/recipients",
+                    json: #"{"sub":"sec-nas","name":"Secrétariat","email":"sec-nas.oas@example.org","language":"fr","role":"secretariat","region":"NAS"}"#,
+                    headers: admin + [("Idempotency-Key", "oas-recipient")]),
+                Sample(
+                    operation: "createRecipient", method: "POST", path: "/v1/recipients",
+                    json: #"{"sub":"fp-ma","name":"Again","email":"again@example.org","role":"focal_point","country":"MA"}"#, headers: admin),
+                Sample(operation: "createRecipient", method: "POST", path: "/v1/recipients", json: #"{"sub":"x","role":"focal_point"}"#, headers: admin),
+                Sample(operation: "getRecipient", method: "GET", path: "/v1/recipients/\(recipient)", json: nil, headers: admin),
+                Sample(operation: "getRecipient", method: "GET", path: "/v1/recipients/\(UUID().lowercased)", json: nil, headers: admin),
+                Sample(operation: "updateRecipient", method: "PATCH", path: "/v1/recipients/\(recipient)", json: #"{"name":"Amina B."}"#, headers: admin),
+                Sample(operation: "updateRecipient", method: "PATCH", path: "/v1/recipients/\(recipient)", json: #"{"region":"NAS"}"#, headers: admin),
+                Sample(operation: "getPreferences", method: "GET", path: "/v1/preferences", json: nil, headers: focalPoint),
+                Sample(operation: "getPreferences", method: "GET", path: "/v1/preferences", json: nil, headers: stranger),
+                Sample(
+                    operation: "updatePreferences", method: "PUT", path: "/v1/preferences",
+                    json: #"{"language":"fr","emailOptOut":["review.assessed"],"digest":true}"#, headers: focalPoint),
+                Sample(operation: "updatePreferences", method: "PUT", path: "/v1/preferences", json: #"{"language":"de"}"#, headers: focalPoint),
+                Sample(operation: "listSubscriptions", method: "GET", path: "/v1/subscriptions?status=active", json: nil, headers: admin),
+                Sample(
+                    operation: "createSubscription", method: "POST", path: "/v1/subscriptions",
+                    json: #"{"url":"http://127.0.0.1:9/other","eventTypes":["funding.disbursed"]}"#, headers: admin + [("Idempotency-Key", "oas-subscription")]),
+                Sample(operation: "createSubscription", method: "POST", path: "/v1/subscriptions", json: #"{"url":"ftp://x","eventTypes":[]}"#, headers: admin),
+                Sample(operation: "getSubscription", method: "GET", path: "/v1/subscriptions/\(subscription)", json: nil, headers: admin),
+                Sample(operation: "resumeSubscription", method: "POST", path: "/v1/subscriptions/\(subscription)/resume", json: nil, headers: admin),
+                Sample(operation: "deleteSubscription", method: "DELETE", path: "/v1/subscriptions/\(subscription)", json: nil, headers: admin),
+                Sample(operation: "deleteSubscription", method: "DELETE", path: "/v1/subscriptions/\(subscription)", json: nil, headers: admin),
+                Sample(operation: "listDeliveries", method: "GET", path: "/v1/deliveries?channel=email&limit=2", json: nil, headers: admin),
+                Sample(operation: "listDeliveries", method: "GET", path: "/v1/deliveries?eventId=nope", json: nil, headers: admin),
+                Sample(operation: "getDelivery", method: "GET", path: "/v1/deliveries/\(delivery)", json: nil, headers: admin),
+                Sample(operation: "getDelivery", method: "GET", path: "/v1/deliveries/\(delivery)", json: nil, headers: focalPoint),
+                Sample(operation: "retryDelivery", method: "POST", path: "/v1/deliveries/\(delivery)/retry", json: nil, headers: admin),
+                Sample(operation: "runDigests", method: "POST", path: "/v1/digests/run", json: nil, headers: admin),
+                Sample(operation: "listNotifications", method: "GET", path: "/v1/notifications?unread=true", json: nil, headers: focalPoint),
+                Sample(operation: "listNotifications", method: "GET", path: "/v1/notifications", json: nil, headers: stranger),
+                Sample(operation: "markNotificationRead", method: "POST", path: "/v1/notifications/\(item)/read", json: nil, headers: focalPoint),
+                Sample(operation: "markNotificationRead", method: "POST", path: "/v1/notifications/\(item)/read", json: nil, headers: stranger),
+                Sample(operation: "markAllNotificationsRead", method: "POST", path: "/v1/notifications/read-all", json: nil, headers: focalPoint),
+                // The stream itself stays open (its events are checked by NotificationServiceTests); its refusal is a document.
+                Sample(operation: "streamNotifications", method: "GET", path: "/v1/notifications/stream", json: nil, headers: stranger),
+            ])
+        }
+    }
+
     /// Every operation of the spec has a sample, and every sample's answer is one the spec documents, with its schema.
     static func check(_ service: ServiceProcess, spec name: String, samples: [Sample]) async throws {
         let text = try String(contentsOf: specURL(name), encoding: .utf8)

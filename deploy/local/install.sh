@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the local stack needs and is missing, with Debian's packages: PostgreSQL
 # (server, psql and libpq-dev for the tooling: psql, pg_isready, pgbench), RabbitMQ,
-# rabbitmq-c (librabbitmq-dev, the services' AMQP client), Python's aiosmtpd (an SMTP
-# catcher), venv (the API fuzzer's virtual environment) and xmllint (libxml2-utils: the
+# rabbitmq-c (librabbitmq-dev, the services' AMQP client), libcurl (libcurl4-openssl-dev:
+# notifications' SMTP client), Python's aiosmtpd (the SMTP server that keeps mail), venv (the API fuzzer's virtual environment) and xmllint (libxml2-utils: the
 # tests validate the IATI export against the IATI 2.03 schema).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -12,9 +12,11 @@ command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 pkg-config --exists libpq 2>/dev/null || [ -f /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 pkg-config --exists librabbitmq 2>/dev/null || missing+=(librabbitmq-dev pkg-config)
+pkg-config --exists libcurl 2>/dev/null || missing+=(libcurl4-openssl-dev pkg-config)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-python3 -c 'import aiosmtpd' 2>/dev/null || [ -f /usr/lib/python3/dist-packages/aiosmtpd/__init__.py ] || missing+=(python3-aiosmtpd)
+# The mail catcher runs with Debian's own Python (/usr/bin/python3), whatever else is on PATH.
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 
