@@ -130,6 +130,8 @@ start_service() {
         COE_HTTP_PORT="$port" \
         COE_RETRY_DELAYS=200ms,400ms,800ms \
         COE_LOG_LEVEL="${COE_FUZZ_LOG_LEVEL:-info}" \
+        COE_SMTP_URL="${COE_TEST_SMTP_URL:-smtp://127.0.0.1:25026}" \
+        COE_WEBHOOK_HOSTS=127.0.0.1 COE_WEBHOOK_ALLOW_INTERNAL=true COE_WEBHOOK_TIMEOUT_SECONDS=2 \
         "$BIN/coe-$service" serve > "$OUT/$service.log" 2>&1 < /dev/null &
     PIDS[$service]=$!
 }
@@ -166,6 +168,17 @@ TOKENS[admin]="$("$BIN/coe-intake" token --role admin --sub fuzz-admin)"
 # Something to find: a submitted proposal (and, with workflow, its review case with a reviewer),
 # so lists answer real items whose schema gets checked too.
 seed_data() {
+    # Notifications knows the fuzzing secretariat and focal point first, so the seeded submission
+    # gives them feed items and a mail (deliveries) to list.
+    if [ -n "${PORTS[notifications]:-}" ]; then
+        local notifications="http://127.0.0.1:${PORTS[notifications]}" person
+        for person in '{"sub":"fuzz-secretariat","name":"Fuzz Secretariat","email":"sec@fuzz.test","role":"secretariat","region":"CA"}' \
+                      '{"sub":"fuzz-focal-point","name":"Fuzz Focal Point","email":"fp@fuzz.test","language":"fr","role":"focal_point","country":"KZ"}'; do
+            curl -fsS -o /dev/null "$notifications/v1/recipients" -H "Authorization: Bearer ${TOKENS[admin]}" \
+                -H 'content-type: application/json' -d "$person" || die "could not add a recipient to notifications"
+        done
+        log "seeded notifications' directory with fuzz-secretariat and fuzz-focal-point"
+    fi
     [ -n "${PORTS[intake]:-}" ] || return 0
     local intake="http://127.0.0.1:${PORTS[intake]}" auth=(-H "Authorization: Bearer ${TOKENS[focal_point]}") location id
     location="$(curl -fsS -o /dev/null -w '%header{location}' "$intake/v1/proposals" "${auth[@]}" -H 'content-type: application/json' \
@@ -209,6 +222,9 @@ spec_of() {
 
 declare -a SUMMARY
 failed=0
+# The live feed (SSE) answers a person of the directory with a stream that never ends, which a
+# fuzzer can only time out on; its answers are checked by OpenAPIContractTests and NotificationServiceTests.
+declare -A EXCLUDE=([notifications]="--exclude-operation-id streamNotifications")
 run_schemathesis() {
     local service="$1" who="$2" location="$3" report="$OUT/$1-$2" status=0 started elapsed auth=()
     [ "$who" = anonymous ] || auth=(-H "Authorization: Bearer ${TOKENS[$who]}")
@@ -228,7 +244,7 @@ run_schemathesis() {
             --suppress-health-check all \
             --report junit --report-junit-path "$report.junit.xml" \
             --output-sanitize false \
-            --no-color ${COE_FUZZ_ARGS:-}) \
+            --no-color ${EXCLUDE[$service]:-} ${COE_FUZZ_ARGS:-}) \
             > "$report.out" 2>&1 || status=$?
     elapsed=$((SECONDS - started))
     local counts

@@ -62,7 +62,11 @@ public final class OutboxRelay: Service, Sendable {
         try await ready()
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.listen() }
+                group.addTask {
+                    // Each commit with events NOTIFYs `<schema>_outbox`; the relay also polls.
+                    await ChannelListener(configuration: self.database.configuration, channel: "\(self.schema)_outbox", logger: self.logger)
+                        .run { _ in self.doorbell.ring() }
+                }
                 await self.relayUntilStopped()
                 group.cancelAll()
             }
@@ -187,40 +191,6 @@ public final class OutboxRelay: Service, Sendable {
                 persistent: true,
                 headers: ["x-coe-subject": .string(row.subject), "x-coe-source": .string(topology.service)]),
             mandatory: true)
-    }
-
-    /// Keeps a LISTEN open on the schema's outbox channel, reconnecting after failures.
-    private func listen() async {
-        let channel = "\(schema)_outbox"
-        while !isStopping {
-            do {
-                // LISTEN holds its connection for as long as it lasts: a connection of its own, not
-                // the pool's (a lease there could wait for ever), closed when the relay stops.
-                // (Connecting is bounded by the connection's own connect timeout.) Every path closes
-                // it: PostgresNIO asserts that a connection is closed before it is released.
-                let connection = try await database.configuration.connect(logger: logger)
-                do {
-                    try await withTaskCancellationHandler {
-                        try await connection.listen(on: channel) { notifications in
-                            self.doorbell.ring()  // catch what committed while we were not listening
-                            for try await _ in notifications {
-                                self.doorbell.ring()
-                            }
-                        }
-                    } onCancel: {
-                        Task { try? await connection.close() }
-                    }
-                } catch {
-                    try? await connection.close()
-                    throw error
-                }
-                try? await connection.close()
-            } catch {
-                if isStopping { return }
-                logger.debug("outbox LISTEN lost; polling until it is back", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
     }
 }
 
