@@ -61,7 +61,7 @@ struct NotificationsService: ServiceDefinition {
         let concurrency = reader.integer("COE_DELIVERY_CONCURRENCY", 4, in: 1...64)
         let poll = reader.integer("COE_DELIVERY_POLL_MS", 1000, in: 10...600_000)
         let lease = reader.integer("COE_DELIVERY_LEASE_SECONDS", 120, in: 5...3600)
-        if lease <= smtpTimeout || lease <= webhookTimeout {
+        if lease <= smtpTimeout || lease <= webhookTimeout + 3 {
             reader.problem("COE_DELIVERY_LEASE_SECONDS=\(lease) must be longer than the SMTP and webhook timeouts, or a slow attempt is taken over")
         }
         let digestHour = reader.integer("COE_DIGEST_HOUR", 7, in: 0...23)
@@ -80,7 +80,7 @@ struct NotificationsService: ServiceDefinition {
             worker: .init(
                 concurrency: concurrency, poll: .milliseconds(poll), lease: .seconds(lease),
                 retry: RetryPolicy(maximumAttempts: attempts, base: Double(backoff) / 1000, cap: Double(cap) / 1000), suspendAfter: suspendAfter,
-                sender: mailbox),
+                sender: mailbox, attemptLimit: .seconds(max(smtpTimeout, webhookTimeout + 3))),
             digestHour: digestHour, digestCheck: .seconds(digestCheck), seedFile: seedFile.isEmpty ? nil : seedFile, broadcaster: FeedBroadcaster())
     }
 
@@ -130,7 +130,7 @@ struct NotificationsService: ServiceDefinition {
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(Int64(settings.webhookTimeout.components.seconds)))
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         let worker = DeliveryWorker(
-            database: dependencies.database, store: store, mailer: SMTPMailer(configuration: settings.smtp),
+            database: dependencies.database, store: store, mailer: SMTPMailer(configuration: settings.smtp, threads: settings.worker.concurrency),
             webhooks: WebhookSender(client: client, timeout: settings.webhookTimeout, policy: settings.webhookPolicy),
             configuration: settings.worker, logger: dependencies.logger)
         let digests = digestMaker(dependencies, settings: settings)

@@ -40,10 +40,15 @@ public struct FieldProblem: Codable, Sendable, Hashable {
     }
 }
 
-/// E-mail addresses as the services accept them: one `@`, a dotted domain, no spaces, at most 254 characters.
+/// E-mail addresses as the services accept them: one `@`, a dotted domain, at most 254
+/// characters, and none of what could split a mail header or an SMTP command (whitespace,
+/// control characters, `<>()[],;:"\`).
 public enum EmailAddress {
     public static func isPlausible(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !text.contains(" ") && text.count <= 254
+        let forbidden = Set("<>()[],;:\"\\")
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && text.count <= 254
+            && !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control }
+            && !text.contains { forbidden.contains($0) }
     }
 }

@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Testing
 
@@ -55,6 +56,15 @@ import Testing
         forged.to.name = "Eve\r\nBcc: other@example.org"
         let lines = forged.rendered().components(separatedBy: "\r\n")
         #expect(!lines.contains { $0.hasPrefix("Bcc:") })
+    }
+
+    @Test(arguments: ["a@b.co>\r\nBcc: x@y.z", "a@b.co\nBcc:x@y.z", "a b@c.de", "a@b.co,c@d.ef", "<a@b.co>", "a@b.co;x", "a\u{0}@b.co", "a@b\t.co"])
+    func addressesThatCouldSplitAHeaderAreRefused(_ address: String) {
+        #expect(!EmailAddress.isPlausible(address))
+    }
+
+    @Test func ordinaryAddressesAreAccepted() {
+        for address in ["amelie.durand@example.org", "nfp+coe@mfa.gov.ma", "o'brien@example.ie"] { #expect(EmailAddress.isPlausible(address), "\(address)") }
     }
 
     @Test func messageIDIsTheDeliverys() {

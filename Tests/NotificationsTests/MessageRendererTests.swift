@@ -38,6 +38,7 @@ import TestSupport
         #expect(message.text.contains("1\u{00A0}250\u{00A0}000,00\u{00A0}€"), "\(message.text)")
         #expect(message.text.contains("préfinancement"))
         #expect(message.text.contains("Maroc"), "the country's French name")
+        #expect(message.text.contains("78,50"), "a decimal comma")
         let english = renderer.render(NotificationFixtures.facts(Self.samples.approved), for: "Amélie", in: .en)
         #expect(english.text.contains("€1,250,000.00"))
         #expect(english.text.contains("Morocco"))

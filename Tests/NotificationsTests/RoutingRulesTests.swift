@@ -23,6 +23,8 @@ import TestSupport
         (samples.submitted, ["sec-nas", "fp-ma"], []),
         (samples.withdrawn, ["sec-nas"], ["fp-ma"]),
         (samples.screened, ["fp-ma"], []),
+        // Ineligible: the rejection that comes with it tells the focal point, once.
+        (samples.screenedIneligible, [], []),
         (samples.assigned, ["rev-1"], []),
         (samples.unassigned, ["rev-1"], []),
         (samples.assessed(ready: true), ["pm-1"], ["sec-nas"]),

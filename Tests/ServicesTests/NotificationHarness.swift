@@ -80,7 +80,7 @@ struct NotificationServices {
     /// Settings that make retries and digests quick enough to watch.
     static let quick: [String: String] = [
         "COE_WEBHOOK_ALLOW_INTERNAL": "true", "COE_DELIVERY_BACKOFF_MS": "200", "COE_DELIVERY_BACKOFF_CAP_MS": "1000",
-        "COE_DELIVERY_POLL_MS": "200", "COE_SMTP_TIMEOUT_SECONDS": "3", "COE_WEBHOOK_TIMEOUT_SECONDS": "3", "COE_DELIVERY_LEASE_SECONDS": "5",
+        "COE_DELIVERY_POLL_MS": "200", "COE_SMTP_TIMEOUT_SECONDS": "3", "COE_WEBHOOK_TIMEOUT_SECONDS": "2", "COE_DELIVERY_LEASE_SECONDS": "8",
         "COE_DIGEST_CHECK_SECONDS": "1", "COE_PUBLIC_URL": "https://coe.example.eu",
     ]
 

@@ -134,6 +134,8 @@ struct NotificationServiceTests {
                 let published = try JSONSerialization.jsonObject(with: Data(approved.body)) as? [String: Any]
                 #expect(posted?["id"] as? String == published?["id"] as? String && posted?["type"] as? String == "proposal.approved")
                 #expect(calls[2].headers["content-type"] == "application/json")
+                // The receiver has answered; the worker records it a moment later.
+                #expect(try await eventually { try await services.deliveries("&channel=webhook").first?.status == "sent" })
                 let hook = try #require(try await services.deliveries("&channel=webhook").first)
                 #expect(hook.status == "sent" && hook.attempts == 3 && hook.id == calls[0].headers["webhook-id"])
 

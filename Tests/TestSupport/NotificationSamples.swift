@@ -77,6 +77,12 @@ public struct NotificationSamples: Sendable {
     public var screened: SampleEvent {
         SampleEvent(ReviewScreened(proposalId: proposalID, caseId: caseID, revision: 1, round: 1, proposal: decided, outcome: "eligible", reasons: []), subject: proposalID)
     }
+    /// Screened ineligible: workflow also rejects it (proposal.rejected, stage screening).
+    public var screenedIneligible: SampleEvent {
+        SampleEvent(
+            ReviewScreened(proposalId: proposalID, caseId: caseID, revision: 1, round: 1, proposal: decided, outcome: "ineligible", reasons: ["Not cross-border"]),
+            subject: proposalID)
+    }
     public var assigned: SampleEvent {
         SampleEvent(
             ReviewAssigned(

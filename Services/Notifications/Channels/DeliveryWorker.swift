@@ -19,6 +19,8 @@ struct DeliveryWorker: Service {
         /// Failed webhook attempts in a row that suspend a subscription.
         var suspendAfter: Int
         var sender: MailMessage.Mailbox
+        /// The longest one attempt may take (the SMTP or webhook timeout, and a name lookup).
+        var attemptLimit: Duration
     }
 
     let database: Database
@@ -44,6 +46,7 @@ struct DeliveryWorker: Service {
             group.cancelAll()
         }
         try await webhooks.client.shutdown()
+        await mailer.shutdown()
     }
 
     /// Claims a batch and sends it, `concurrency` at a time; how many it claimed.
@@ -70,6 +73,12 @@ struct DeliveryWorker: Service {
 
     private func deliver(_ claimed: DeliveryRepository.Claimed) async {
         var delivery = claimed.delivery
+        guard claimed.leaseCovers(Double(configuration.attemptLimit.components.seconds)) else {
+            // Claimed long ago (a slow batch): another worker may take it over before this
+            // attempt could end. Leave it; the lease running out makes it due again.
+            logger.warning("delivery left to a later claim: its lease would not cover the attempt", metadata: ["delivery.id": "\(delivery.id.lowercased)"])
+            return
+        }
         let outcome: Delivery.Outcome
         switch delivery.channel {
         case .email:
@@ -96,7 +105,8 @@ struct DeliveryWorker: Service {
                 logger.debug("delivery attempt recorded", metadata: metadata)
                 return
             } catch {
-                if attempt >= 30 || Task.isCancelled {
+                // Not given up on cancellation: the mail is out, and a lost record sends it again.
+                if attempt >= 30 {
                     logger.error("could not record a delivery's attempt; its lease will make it due again", metadata: metadata)
                     return
                 }

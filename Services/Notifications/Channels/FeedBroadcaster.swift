@@ -10,6 +10,8 @@ import Synchronization
 final class FeedBroadcaster: Sendable {
     private struct State {
         var streams: [UUID: [UUID: AsyncStream<Void>.Continuation]] = [:]
+        /// Shut down: a stream asked for now ends at once.
+        var finished = false
     }
 
     private let state = Mutex(State())
@@ -19,7 +21,14 @@ final class FeedBroadcaster: Sendable {
     func changes(of recipient: UUID) -> AsyncStream<Void> {
         let id = UUID()
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        state.withLock { $0.streams[recipient, default: [:]][id] = continuation }
+        let finished = state.withLock { state -> Bool in
+            if !state.finished { state.streams[recipient, default: [:]][id] = continuation }
+            return state.finished
+        }
+        if finished {
+            continuation.finish()
+            return stream
+        }
         continuation.onTermination = { [weak self] _ in
             self?.state.withLock { state in
                 state.streams[recipient]?[id] = nil
@@ -43,7 +52,10 @@ final class FeedBroadcaster: Sendable {
 
     /// Ends every stream (at shutdown, so that open responses finish).
     func finishAll() {
-        let all = state.withLock { state in state.streams.values.flatMap(\.values) }
+        let all = state.withLock { state in
+            state.finished = true
+            return state.streams.values.flatMap(\.values)
+        }
         for continuation in all { continuation.finish() }
     }
 }

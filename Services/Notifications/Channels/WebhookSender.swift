@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Posts events to subscribers, signed the Standard Webhooks way: `webhook-id` (the delivery's
 /// id, the same on every retry), `webhook-timestamp` (Unix seconds) and `webhook-signature:
@@ -37,7 +38,10 @@ struct WebhookSender: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
-            _ = try? await response.body.collect(upTo: 64 * 1024)
+            // The status decides; the body is read only to free the connection, and no longer
+            // than the timeout (the request's deadline ends with the head: a receiver trickling
+            // its body must not hold the worker).
+            await Self.drain(response, within: timeout)
             let code = Int(response.status.code)
             switch code {
             case 200..<300: return .delivered
@@ -50,6 +54,15 @@ struct WebhookSender: Sendable {
         }
     }
 
+    private static func drain(_ response: HTTPClientResponse, within limit: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try? await response.body.collect(upTo: 64 * 1024) }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
     /// Why a URL's host is refused, when it is internal (loopback, a private range, link-local,
     /// …) or can't be resolved; nil when every address it resolves to is public.
     static func internalAddress(of url: String) async -> String? {
@@ -57,16 +70,22 @@ struct WebhookSender: Sendable {
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let addresses: [[UInt8]]
         do {
-            // Bounded: a resolver that does not answer must not hold the request (the lookup
-            // itself finishes in the background).
-            addresses = try await withThrowingTaskGroup(of: [[UInt8]].self) { group in
-                group.addTask { try await NIOThreadPool.singleton.runIfActive { try resolve(bare) } }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(3))
-                    throw ResolutionError(description: "no answer within 3 s")
+            // Bounded: a resolver that does not answer must not hold the request. A blocking
+            // getaddrinfo can't be cancelled, so the lookup and a timer race, unstructured, and
+            // the first to finish answers; the lookup is left to end on its own.
+            addresses = try await withCheckedThrowingContinuation { continuation in
+                let answer = FirstAnswer(continuation)
+                Task {
+                    do {
+                        answer.give(.success(try await NIOThreadPool.singleton.runIfActive { try resolve(bare) }))
+                    } catch {
+                        answer.give(.failure(error))
+                    }
                 }
-                defer { group.cancelAll() }
-                return try await group.next() ?? []
+                Task {
+                    try? await Task.sleep(for: .seconds(3))
+                    answer.give(.failure(ResolutionError(description: "no answer within 3 s")))
+                }
             }
         } catch {
             return "the host \(host) can't be resolved: \(error)"
@@ -80,6 +99,21 @@ struct WebhookSender: Sendable {
 
     struct ResolutionError: Error, CustomStringConvertible {
         var description: String
+    }
+
+    /// Resumes a continuation with the first result it is given, once.
+    final class FirstAnswer: Sendable {
+        private let continuation: Mutex<CheckedContinuation<[[UInt8]], any Error>?>
+
+        init(_ continuation: CheckedContinuation<[[UInt8]], any Error>) { self.continuation = Mutex(continuation) }
+
+        func give(_ result: Result<[[UInt8]], any Error>) {
+            let waiting = continuation.withLock { value -> CheckedContinuation<[[UInt8]], any Error>? in
+                defer { value = nil }
+                return value
+            }
+            waiting?.resume(with: result)
+        }
     }
 
     /// Every address a host name (or literal) resolves to, as raw bytes.

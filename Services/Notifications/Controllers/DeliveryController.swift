@@ -75,7 +75,11 @@ struct DeliveryController: Sendable {
             guard var delivery = try await store.deliveries.find(id: id, lock: true, on: connection) else {
                 throw NotificationError.notFound("Delivery \(id.lowercased)")
             }
-            try delivery.retry(at: Date())
+            var deleted = false
+            if let subscription = delivery.subscriptionID {
+                deleted = try await store.subscriptions.find(id: subscription, on: connection)?.status == .deleted
+            }
+            try delivery.retry(at: Date(), subscriptionDeleted: deleted)
             try await store.deliveries.save(delivery, on: connection)
             try await store.wakeWorkers(on: connection)
             return (DeliveryView(delivery: delivery), .ok)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import ServiceRuntime
 import Storage
 
@@ -94,6 +95,8 @@ struct FeedController: Sendable {
         let logger = context.logger
         let body = ResponseBody { writer in
             let (signals, signal) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .bufferingNewest(4))
+            // A graceful shutdown ends the stream (the server waits for open responses).
+            await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in changes { signal.yield(.changed) }
@@ -122,6 +125,9 @@ struct FeedController: Sendable {
                     logger.debug("feed stream ended", metadata: ["error": "\(error)"])
                 }
                 group.cancelAll()
+            }
+            } onGracefulShutdown: {
+                signal.finish()
             }
             try await writer.finish(nil)
         }

@@ -44,12 +44,7 @@ struct RecipientInput: Sendable {
         input.language = reader.choice("language", of: Language.allCases.map(\.rawValue)).flatMap(Language.init(rawValue:))
         input.role = reader.choice("role", required: creating, of: Caller.Role.allCases.map(\.rawValue)).flatMap(Caller.Role.init(rawValue:))
         if reader.has("country") {
-            let country = reader.countryCode("country")
-            // A focal point speaks for a partner country; a reviewer may come from anywhere (FR, DE, …).
-            if let country, input.role != .reviewer, !reference.isCountry(country) {
-                reader.problem("country", "must be a partner country of the initiative")
-            }
-            input.country = .some(country)
+            input.country = .some(reader.countryCode("country"))
         }
         if reader.has("region") {
             input.region = .some(reader.choice("region", of: reference.regions.map(\.code)))
@@ -57,6 +52,15 @@ struct RecipientInput: Sendable {
         input.active = reader.bool("active")
         try reader.validate()
         return input
+    }
+
+    /// A focal point speaks for a partner country of the initiative; a reviewer may come from
+    /// anywhere (FR, DE, …). Checked on the profile as it would be, so a change of role or of
+    /// country alone is judged the same way.
+    static func checkPlace(_ profile: Recipient.Profile, reference: ReferenceData) throws(NotificationError) {
+        if let country = profile.country, profile.role != .reviewer, !reference.isCountry(country) {
+            throw .invalid([FieldProblem(field: "country", problem: "must be a partner country of the initiative for a \(profile.role.rawValue)")])
+        }
     }
 
     /// The profile with the input's changes.

@@ -67,6 +67,7 @@ struct RecipientController: Sendable {
         let profile = try RecipientInput.parseNew(body, reference: reference)
         try NotificationAccess(caller: caller).checkIsAdmin("adds recipients")
         try profile.check()
+        try RecipientInput.checkPlace(profile, reference: reference)
         let key = try Idempotency.request(request, caller: caller, operation: "create-recipient", body: body.bytes)
         let store = self.store
         let idempotency = self.idempotency
@@ -94,12 +95,14 @@ struct RecipientController: Sendable {
         let input = try RecipientInput.parse(body, reference: reference, creating: false)
         try NotificationAccess(caller: caller).checkIsAdmin("changes recipients")
         let store = self.store
+        let reference = self.reference
         return try await dependencies.transaction(context) { connection in
             guard var recipient = try await store.recipients.find(id: id, lock: true, on: connection) else {
                 throw NotificationError.notFound("Recipient \(id.lowercased)")
             }
             let profile = input.applied(to: recipient.profile)
             try profile.check()
+            try RecipientInput.checkPlace(profile, reference: reference)
             recipient.profile = profile
             recipient.updatedAt = Date()
             try await store.recipients.save(recipient, on: connection)

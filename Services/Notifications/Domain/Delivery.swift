@@ -85,12 +85,17 @@ struct Delivery: Sendable, Equatable {
         }
     }
 
-    /// An admin sends a failed delivery again: its attempts start again, at once.
-    mutating func retry(at time: Date) throws(NotificationError) {
+    /// An admin sends a failed delivery again: its attempts start again, at once. A webhook of a
+    /// deleted subscription has nowhere to go.
+    mutating func retry(at time: Date, subscriptionDeleted: Bool = false) throws(NotificationError) {
         guard status == .failed else {
             throw .invalidState(
                 state: status.rawValue, allowed: status.allowedActions,
                 detail: "Delivery \(id.lowercased) is \(status.rawValue); only a failed delivery is retried.")
+        }
+        guard !subscriptionDeleted else {
+            throw .invalidState(
+                state: status.rawValue, allowed: [], detail: "Delivery \(id.lowercased) is for a deleted subscription; there is nowhere to send it.")
         }
         status = .pending
         attempts = 0

@@ -12,9 +12,13 @@ struct MailMessage: Sendable, Equatable {
 
         /// `"Name" <address>`, the name encoded when it is not plain ASCII.
         var header: String {
-            guard let name, !name.isEmpty else { return "<\(address)>" }
-            return "\(MailMessage.phrase(name)) <\(address)>"
+            guard let name, !name.isEmpty else { return "<\(safeAddress)>" }
+            return "\(MailMessage.phrase(name)) <\(safeAddress)>"
         }
+
+        /// The address with nothing that could end the header or the bracket (defence in
+        /// depth: the directory accepts no such address).
+        var safeAddress: String { address.filter { !$0.isNewline && $0 != "<" && $0 != ">" && !$0.isWhitespace } }
     }
 
     var from: Mailbox

@@ -77,7 +77,7 @@ extension NotificationFacts {
             proposal: .init(id: data.proposalId, reference: data.reference, title: data.title, region: data.region, leadCountry: nil),
             linkPath: "reviews/\(data.proposalId.lowercased)",
             values: [
-                "weightedTotal": .text(data.weightedTotal), "recommendation": .word(data.recommendation),
+                "weightedTotal": .decimal(data.weightedTotal), "recommendation": .word(data.recommendation),
                 "assessments": .number(data.assessments), "required": .number(data.required),
                 "readyForDecision": .flag(data.readyForDecision), "amended": .flag(data.amended),
                 "revision": .number(data.revision), "round": .number(data.round),
@@ -114,7 +114,7 @@ extension NotificationFacts {
             event.metadata, .proposalApproved, proposal: Self.summary(data.proposalId, data.proposal),
             values: [
                 "approvedBudget": .money(data.approvedBudget), "requestedBudget": .money(data.proposal.requestedBudget),
-                "weightedScore": .text(data.weightedScore ?? ""), "schedule": .list(schedule),
+                "weightedScore": .decimal(data.weightedScore ?? ""), "schedule": .list(schedule),
                 "revision": .number(data.revision), "round": .number(data.round),
             ])
     }

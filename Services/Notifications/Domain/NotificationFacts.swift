@@ -46,6 +46,8 @@ struct NotificationFacts: Sendable, Equatable {
     /// A value a message shows, written for the reader's language when it is rendered.
     indirect enum Value: Sendable, Equatable {
         case text(String)
+        /// A decimal as the API writes it (`78.50`): a decimal comma in French.
+        case decimal(String)
         case number(Int)
         case flag(Bool)
         case money(Money)

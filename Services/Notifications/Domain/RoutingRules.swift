@@ -8,7 +8,7 @@ import Foundation
 /// |---|---|---|
 /// | proposal.submitted | the region's secretariat; the lead country's focal points (confirmation) | e-mail, feed |
 /// | proposal.withdrawn | the region's secretariat; the focal points | e-mail, feed; feed |
-/// | review.screened | the focal points | e-mail, feed |
+/// | review.screened (eligible) | the focal points | e-mail, feed |
 /// | review.assigned, review.unassigned | the reviewer | e-mail, feed |
 /// | review.assessed | programme managers once the round is ready for decision; the secretariat | e-mail, feed; feed |
 /// | review.overdue | the secretariat; whom the case waits for (reviewers, programme managers) | e-mail, feed |
@@ -56,7 +56,8 @@ enum RoutingRules {
         case .proposalWithdrawn:
             [Route(audience: .secretariat, channels: both), Route(audience: .focalPoints, channels: feed)]
         case .reviewScreened:
-            [Route(audience: .focalPoints, channels: both)]
+            // An ineligible proposal is also rejected (proposal.rejected, stage screening): that mail tells it.
+            [Route(audience: .focalPoints, channels: both, applies: { $0.values["eligible"] == .flag(true) })]
         case .reviewAssigned, .reviewUnassigned:
             [Route(audience: .reviewer, channels: both)]
         case .reviewAssessed:

@@ -92,6 +92,7 @@ struct MessageRenderer: Sendable {
     private func resolve(_ value: NotificationFacts.Value, in language: Language) -> Any {
         switch value {
         case .text(let text): text
+        case .decimal(let text): language == .fr ? text.replacingOccurrences(of: ".", with: ",") : text
         case .number(let number): number
         case .flag(let flag): flag
         case .money(let money): language.euros(money)

@@ -29,6 +29,15 @@ struct DeliveryRepository: Sendable {
         var payload: [UInt8]
         var signingKey: [UInt8]
         var recipientName: String?
+        /// How long the claim holds, from when it was made, and when (on this process's clock).
+        var leaseLeft: TimeInterval
+        var claimedAt: Date
+
+        /// Whether an attempt that may take `duration` still ends within the lease; when it can't,
+        /// the worker leaves the delivery to whoever takes it over rather than risk sending twice.
+        func leaseCovers(_ duration: TimeInterval, now: Date = Date()) -> Bool {
+            now.timeIntervalSince(claimedAt) + duration < leaseLeft
+        }
     }
 
     private static let columns = """
@@ -61,24 +70,26 @@ struct DeliveryRepository: Sendable {
     }
 
     /// Claims up to `limit` due deliveries (and those whose worker's lease ran out), counting
-    /// the attempt; a suspended subscription's deliveries wait.
+    /// the attempt; a suspended subscription's deliveries wait. Leases are set and compared on
+    /// the database's clock, so replicas whose clocks differ still agree on them.
     func claim(limit: Int, lease: Duration, at time: Date, on connection: PostgresConnection) async throws -> [Claimed] {
-        let leaseUntil = time.addingTimeInterval(TimeInterval(lease.components.seconds))
+        let leaseSeconds = Double(lease.components.seconds)
         let rows = try await connection.query(
             """
             WITH due AS (
                 SELECT d.id FROM deliveries d LEFT JOIN subscriptions s ON s.id = d.subscription_id
-                WHERE ((d.status IN ('pending', 'retrying') AND d.next_attempt_at <= \(time)) OR (d.status = 'sending' AND d.lease_until < \(time)))
+                WHERE ((d.status IN ('pending', 'retrying') AND d.next_attempt_at <= \(time)) OR (d.status = 'sending' AND d.lease_until < now()))
                   AND (d.subscription_id IS NULL OR s.status = 'active')
                 ORDER BY d.next_attempt_at NULLS FIRST, d.created_at
                 LIMIT \(limit)
                 FOR UPDATE OF d SKIP LOCKED
             )
-            UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, lease_until = \(leaseUntil), updated_at = \(time)
+            UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, lease_until = now() + make_interval(secs => \(leaseSeconds)),
+                updated_at = \(time)
             FROM due WHERE d.id = due.id
             RETURNING \(unescaped: Self.columns), coalesce(d.text_body, ''), coalesce(d.html_body, ''), coalesce(d.payload, ''::bytea),
                 coalesce((SELECT secret FROM subscriptions WHERE id = d.subscription_id), ''),
-                (SELECT name FROM recipients WHERE id = d.recipient_id)
+                (SELECT name FROM recipients WHERE id = d.recipient_id), d.lease_until, now()
             """,
             logger: logger)
         var claimed: [Claimed] = []
@@ -86,14 +97,17 @@ struct DeliveryRepository: Sendable {
             let columns = row.makeRandomAccess()
             let delivery = try Self.delivery(from: row).0
             let count = columns.count
-            let text = try columns[count - 5].decode(String.self, context: .default)
-            let html = try columns[count - 4].decode(String.self, context: .default)
-            let payload = try columns[count - 3].decode(ByteBuffer.self, context: .default)
-            let secret = try columns[count - 2].decode(String.self, context: .default)
-            let name = try columns[count - 1].decode(String?.self, context: .default)
+            let text = try columns[count - 7].decode(String.self, context: .default)
+            let html = try columns[count - 6].decode(String.self, context: .default)
+            let payload = try columns[count - 5].decode(ByteBuffer.self, context: .default)
+            let secret = try columns[count - 4].decode(String.self, context: .default)
+            let name = try columns[count - 3].decode(String?.self, context: .default)
+            let leaseUntil = try columns[count - 2].decode(Date.self, context: .default)
+            let databaseNow = try columns[count - 1].decode(Date.self, context: .default)
             let key = Subscription.signingKey(secret: secret)
             claimed.append(Claimed(
-                delivery: delivery, text: text, html: html, payload: Array(payload.readableBytesView), signingKey: key, recipientName: name))
+                delivery: delivery, text: text, html: html, payload: Array(payload.readableBytesView), signingKey: key, recipientName: name,
+                leaseLeft: leaseUntil.timeIntervalSince(databaseNow), claimedAt: Date()))
         }
         return claimed
     }

@@ -33,7 +33,8 @@ struct RecipientSeeder: Service {
                 region: entry.region, active: true)
             do {
                 try profile.check()
-                if let country = entry.country, !reference.isCountry(country) { throw NotificationError.invalid([.init(field: "country", problem: "unknown")]) }
+                if !EmailAddress.isPlausible(entry.email) { throw NotificationError.invalid([.init(field: "email", problem: "must be an e-mail address")]) }
+                try RecipientInput.checkPlace(profile, reference: reference)
                 if let region = entry.region, reference.region(region) == nil { throw NotificationError.invalid([.init(field: "region", problem: "unknown")]) }
                 accepted.append(profile)
             } catch {
