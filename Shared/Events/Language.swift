@@ -28,9 +28,7 @@ public enum Language: String, Sendable, Codable, CaseIterable {
 
     /// A day as a reader of the language writes it, in UTC: `30 November 2026`, `30 novembre 2026`.
     public func day(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        let parts = UTC.calendar.dateComponents([.year, .month, .day], from: date)
         return day(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
     }
 

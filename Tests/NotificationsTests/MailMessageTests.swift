@@ -33,6 +33,24 @@ import Testing
         #expect(String(decoding: bytes, as: UTF8.self) == message.subject)
     }
 
+    /// Emoji sequences, combining marks and right-to-left text: every word stays within 75
+    /// characters and holds whole code points, and the words decode back to the subject.
+    @Test(arguments: [
+        "[CoE] 👩🏽‍⚕️👨‍👩‍👧‍👦 " + String(repeating: "🏳️‍🌈", count: 12), "[CoE] e\u{301}\u{302}\u{303}" + String(repeating: "\u{301}", count: 40),
+        "[CoE] مشروع الكشف عن الإشعاع على الحدود", "[CoE] Tab\there\u{7F} and =?UTF-8?B?x?= look-alike",
+    ])
+    func oddUnicodeSubjectsStayWithinTheRules(_ subject: String) throws {
+        let encoded = MailMessage.encodedHeaderValue(subject)
+        var bytes: [UInt8] = []
+        for word in encoded.split(separator: " ") {
+            #expect(word.count <= 75, "\(word)")
+            let decoded = try #require(Data(base64Encoded: String(word.dropFirst(10).dropLast(2))))
+            #expect(String(data: decoded, encoding: .utf8) != nil, "whole code points in each word")
+            bytes += decoded
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == subject)
+    }
+
     @Test func renderedMessageHasTheHeadersAndBothParts() throws {
         let text = message.rendered()
         let lines = text.components(separatedBy: "\r\n")

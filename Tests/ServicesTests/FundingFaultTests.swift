@@ -87,13 +87,8 @@ struct FundingFaultTests {
             #expect(await Self.count(watcher, "SELECT count(*) FROM inbox") == approvals)
         }
         // Nothing parked, and ready again.
-        let tool = AMQPConnection(configuration: .init(url: try TestEnvironment.amqpURL(), name: "funding.dlq-tool"), logger: TestEnvironment.logger)
-        try await withRunning(tool) {
-            #expect(await eventually { tool.isConnected })
-            let dlq = DeadLetterQueue(connection: tool, topology: MessagingTopology(exchange: exchange, service: "\(isolation).funding"))
-            let parked = try await dlq.list()
-            #expect(parked.isEmpty, "\(parked.map(\.error))")
-        }
+        let parked = try await parkedErrors("funding", isolation: isolation, as: try TestEnvironment.amqpURL(), count: 0)
+        #expect(parked.isEmpty, "\(parked)")
         #expect(try await eventually(timeout: .seconds(30)) { try await funding.get("/health/ready").status == .ok }, "\(funding.tail())")
         #expect(try await funding.stop() == 0, "\(funding.tail())")
     }

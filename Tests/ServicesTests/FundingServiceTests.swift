@@ -324,16 +324,11 @@ struct FundingServiceTests {
         let unbalanced = ForgedEventsTests.approval(of: UUID().lowercased, budget: "1000.00").replacingOccurrences(of: #""percent":100"#, with: #""percent":90"#)
         #expect(try await ForgedEventsTests.publish(unbalanced, routingKey: "proposal.approved", exchange: exchange, as: workflow) == nil)
 
-        let tool = AMQPConnection(configuration: .init(url: try AMQPURL(fundingCredentials.broker), name: "funding.dlq-tool"), logger: TestEnvironment.logger)
-        try await withRunning(tool) {
-            #expect(await eventually { tool.isConnected })
-            let dlq = DeadLetterQueue(connection: tool, topology: MessagingTopology(exchange: exchange, service: "\(isolation).funding"))
-            #expect(await eventually { (try? await dlq.list().count) == 3 }, "\(funding.tail())")
-            let errors = try await dlq.list().map(\.error)
-            #expect(errors.contains { $0.contains("published by broker user '\(isolation)_notifications', not by its owner workflow") }, "\(errors)")
-            #expect(errors.contains { $0.contains("already has commitment") }, "\(errors)")
-            #expect(errors.contains { $0.contains("percentages must sum to 100") }, "\(errors)")
-        }
+        let errors = try await parkedErrors("funding", isolation: isolation, as: try AMQPURL(fundingCredentials.broker), count: 3)
+        #expect(errors.count == 3, "\(funding.tail())")
+        #expect(errors.contains { $0.contains("published by broker user '\(isolation)_notifications', not by its owner workflow") }, "\(errors)")
+        #expect(errors.contains { $0.contains("already has commitment") }, "\(errors)")
+        #expect(errors.contains { $0.contains("percentages must sum to 100") }, "\(errors)")
         // One commitment, of workflow's approval, committed once against the envelope.
         struct Page: Decodable { var items: [CommitmentReply] }
         let page = try await funding.get("/v1/commitments?limit=100", headers: alice).json(Page.self)

@@ -140,6 +140,15 @@ struct NotificationServices {
         var subscriptionId: String?
     }
 
+    /// Whether, within `limit`, no delivery is left pending, sending or retrying.
+    func settled(within limit: Duration) async throws -> Bool {
+        try await eventually(timeout: limit) {
+            var unfinished = 0
+            for status in ["pending", "sending", "retrying"] { unfinished += try await deliveries("&status=\(status)").count }
+            return unfinished == 0
+        }
+    }
+
     func deliveries(_ query: String = "") async throws -> [DeliveryReply] {
         struct Page: Decodable { var items: [DeliveryReply] }
         let reply = try await notifications.get("/v1/deliveries?limit=100\(query)", headers: try await Admin.pm)

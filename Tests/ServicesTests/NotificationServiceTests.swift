@@ -1,6 +1,8 @@
+import AMQP
 import AsyncHTTPClient
 import Events
 import Foundation
+import Messaging
 import NIOCore
 import Testing
 import TestSupport
@@ -169,6 +171,69 @@ struct NotificationServiceTests {
                 #expect(try await eventually(timeout: .seconds(20)) { try await services.deliveries("&status=sent").count == 3 })
                 #expect(receiver.received.filter { $0.status == 200 }.count == 3)
             }
+        }
+    }
+
+    /// The service as production runs it (its own database role and broker user), with the
+    /// broker's first layer off for intake's user: intake forging workflow's approval is parked
+    /// and tells nobody; workflow's approval, delivered twice, mails the focal point once.
+    @Test func aForgedEventIsParkedAndAReplayedOneMailsOnce() async throws {
+        let isolation = TestEnvironment.uniqueName("nf")
+        let credentials = try await LeastPrivilegeTests.provision(isolation, services: ["intake", "workflow", "notifications"])
+        try await runBashScript(try TestEnvironment.variable("COE_TEST_BROKER_SCRIPT"), ["ctl", "clear_topic_permissions", "-p", "/", "\(isolation)_intake"])
+        let own = try #require(credentials["notifications"])
+        try await NotificationServices.run(LeastPrivilegeTests.environment(own, isolation: isolation), isolation: isolation) { services in
+            try await services.addRecipient("fp-kz", role: "focal_point", email: "fp-kz.\(isolation)@example.org", country: "KZ")
+            let exchange = "\(isolation).events"
+            let intake = try AMQPURL(try #require(credentials["intake"]).broker)
+            let workflow = try AMQPURL(try #require(credentials["workflow"]).broker)
+            let forged = ForgedEventsTests.approval(of: UUID().lowercased, budget: "9999999.99")
+            #expect(try await ForgedEventsTests.publish(forged, routingKey: "proposal.approved", exchange: exchange, as: intake) == nil)
+            let approval = ForgedEventsTests.approval(of: UUID().lowercased, budget: "1000000.00")
+            #expect(try await ForgedEventsTests.publish(approval, routingKey: "proposal.approved", exchange: exchange, as: workflow) == nil)
+            #expect(try await ForgedEventsTests.publish(approval, routingKey: "proposal.approved", exchange: exchange, as: workflow) == nil)
+
+            let errors = try await parkedErrors("notifications", isolation: isolation, as: try AMQPURL(own.broker), count: 1)
+            #expect(errors.count == 1, "\(services.notifications.tail())")
+            #expect(errors.contains { $0.contains("published by broker user '\(isolation)_intake', not by its owner workflow") }, "\(errors)")
+            let mails = await services.mail.waitFor(1)
+            try await Task.sleep(for: .seconds(1))
+            #expect(mails.count == 1 && services.mail.mails().count == 1)
+            #expect(mails.first?.text.contains("€1,000,000.00") == true, "the real approval, not the forged one")
+            #expect(try await services.deliveries().count == 1)
+        }
+    }
+
+    /// The local stack's people file: valid entries are added, invalid ones skipped with a
+    /// warning, and a second start adds nothing and keeps an admin's change.
+    @Test func theRecipientsFileSeedsTheDirectoryOnce() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("recipients-\(UUID().uuidString.prefix(8)).json")
+        try Data(
+            """
+            [{"sub":"fp-ma","name":"Point focal, Maroc","email":"pfn.ma@example.org","language":"fr","role":"focal_point","country":"MA"},
+             {"sub":"rev-fr","name":"Camille","email":"camille@example.fr","role":"reviewer","country":"FR"},
+             {"sub":"fp-nowhere","name":"No country","email":"x@example.org","role":"focal_point"},
+             {"sub":"fp-xx","name":"Unknown country","email":"y@example.org","role":"focal_point","country":"XX"},
+             {"sub":"bad-mail","name":"Split","email":"a@b.co>\\r\\nBcc: c@d.ef","role":"finance"}]
+            """.utf8
+        ).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try await NotificationServices.run(["COE_RECIPIENTS_FILE": file.path]) { services in
+            struct Page: Decodable { var items: [Person]; struct Person: Decodable { var id: String; var sub: String; var name: String; var language: String } }
+            func people() async throws -> [Page.Person] {
+                try await services.notifications.get("/v1/recipients", headers: try await Admin.pm).json(Page.self).items
+            }
+            #expect(try await eventually { try await people().count == 2 })
+            let seeded = try await people()
+            #expect(Set(seeded.map(\.sub)) == ["fp-ma", "rev-fr"])
+            #expect(seeded.first { $0.sub == "fp-ma" }?.language == "fr")
+            let fp = try #require(seeded.first { $0.sub == "fp-ma" })
+            #expect(try await services.notifications.request(.PATCH, "/v1/recipients/\(fp.id)", json: #"{"name":"Amina B."}"#, headers: try await Admin.pm).status == .ok)
+            #expect(try await services.notifications.stop() == 0)
+            try await services.notifications.start()
+            try await Task.sleep(for: .seconds(1))
+            let again = try await people()
+            #expect(again.count == 2 && again.first { $0.sub == "fp-ma" }?.name == "Amina B.")
         }
     }
 

@@ -129,3 +129,15 @@ public func eventSpy(isolation: String, pattern: String) throws -> AMQPConnectio
             consumeQueue: queue),
         logger: TestEnvironment.logger)
 }
+
+/// What a service of an isolation parked in its dead-letter queue (each message's error),
+/// read with `url`'s user once there are `count` (or, failing that, after 60 s).
+public func parkedErrors(_ service: String, isolation: String, as url: AMQPURL, count: Int) async throws -> [String] {
+    let tool = AMQPConnection(configuration: .init(url: url, name: "\(service).dlq-tool"), logger: TestEnvironment.logger)
+    return try await withRunning(tool) {
+        _ = await eventually { tool.isConnected }
+        let dlq = DeadLetterQueue(connection: tool, topology: MessagingTopology(exchange: "\(isolation).events", service: "\(isolation).\(service)"))
+        _ = await eventually { (try? await dlq.list().count) == count }
+        return try await dlq.list().map(\.error)
+    }
+}

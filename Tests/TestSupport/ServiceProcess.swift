@@ -89,10 +89,33 @@ public final class ServiceProcess: Sendable {
             kill(pid, SIGKILL)
             throw ServiceProcessError(message: "\(executable) did not exit within \(timeout) after signal \(signal)")
         }
-        return process.withLock { $0?.terminationStatus ?? 0 }
+        return process.withLock { process in
+            guard let process else { return 0 }
+            return process.isRunning ? Self.exitOfZombie(process.processIdentifier) ?? 0 : process.terminationStatus
+        }
     }
 
-    public var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
+    /// Whether the process runs. Foundation's `Process` misses a child's exit now and then when
+    /// many children come and go (runBashScript met it too), so an exited child it still calls
+    /// running is asked about in /proc.
+    public var isRunning: Bool {
+        process.withLock { process in
+            guard let process, process.isRunning else { return false }
+            return Self.exitOfZombie(process.processIdentifier) == nil
+        }
+    }
+
+    /// The exit status (a code, or the signal that ended it, as `terminationStatus` says) of a
+    /// child that has exited but was not reaped yet, from /proc/<pid>/stat (its `exit_code`,
+    /// field 52, in `waitpid` form); nil while it runs.
+    static func exitOfZombie(_ pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is the state (field 3); exit_code is field 52.
+        guard fields.first == "Z" || fields.first == "X" else { return nil }
+        guard fields.count > 49, let status = Int32(fields[49].trimmingCharacters(in: .whitespacesAndNewlines)) else { return 0 }
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
+    }
 
     /// The running process's id, if it runs.
     public var processIdentifier: Int32? { process.withLock { $0?.isRunning == true ? $0?.processIdentifier : nil } }

@@ -56,7 +56,11 @@ topics() {
 # Only the roles granted CONNECT below (and the database's owner) may connect to this
 # database: another project's role, or a service role provisioned for another database
 # (a database per service in production), can't.
-$PSQL -v ON_ERROR_STOP=1 -q -c "REVOKE CREATE ON DATABASE \"$DATABASE\" FROM PUBLIC" \
+# Provisionings running at once (replicas' init jobs, parallel tests) would race on the same
+# catalog rows (the database's ACL: "tuple concurrently updated"): each psql session takes
+# one advisory lock first and holds it until it ends.
+LOCK="DO \$\$ BEGIN PERFORM pg_advisory_lock(hashtext('coe-workflows.provision')); END \$\$"
+$PSQL -v ON_ERROR_STOP=1 -q -c "$LOCK" -c "REVOKE CREATE ON DATABASE \"$DATABASE\" FROM PUBLIC" \
       -c "REVOKE CONNECT, TEMPORARY ON DATABASE \"$DATABASE\" FROM PUBLIC" \
       -c "REVOKE CREATE ON SCHEMA public FROM PUBLIC"
 
@@ -70,6 +74,7 @@ for service in $SERVICES; do
     # The password goes in as a psql variable (quoted by psql), never spliced into the SQL.
     $PSQL -v ON_ERROR_STOP=1 -v password="$db_password" -q <<SQL
 SET client_min_messages = warning;
+$LOCK;
 DO \$\$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') THEN

@@ -22,8 +22,8 @@ struct DigestMaker: Sendable {
             try await store.deliveries.awaitingDigest(before: time, on: connection)
         }
         var made = 0
-        for person in people where try await makeDigest(for: person, day: day, before: time) {
-            made += 1
+        for person in people {
+            if try await makeDigest(for: person, day: day, before: time) { made += 1 }
         }
         return made
     }

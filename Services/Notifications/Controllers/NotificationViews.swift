@@ -20,34 +20,9 @@ struct PreferencesView: ResponseEncodable, Sendable {
 
 /// A recipient of the directory.
 struct RecipientView: ResponseEncodable, Sendable {
-    var id: UUID
-    var sub: String
-    var name: String
-    var email: String
-    var language: Language
-    var role: String
-    var country: String?
-    var region: String?
-    var active: Bool
-    var preferences: PreferencesView
-    var createdAt: Date
-    var updatedAt: Date
+    var recipient: Recipient
 
-    init(_ recipient: Recipient) {
-        let profile = recipient.profile
-        id = recipient.id
-        sub = profile.sub
-        name = profile.name
-        email = profile.email
-        language = profile.language
-        role = profile.role.rawValue
-        country = profile.country
-        region = profile.region
-        active = profile.active
-        preferences = PreferencesView(recipient)
-        createdAt = recipient.createdAt
-        updatedAt = recipient.updatedAt
-    }
+    init(_ recipient: Recipient) { self.recipient = recipient }
 
     private enum Keys: String, CodingKey {
         case id, sub, name, email, language, role, country, region, active, preferences, createdAt, updatedAt
@@ -55,19 +30,20 @@ struct RecipientView: ResponseEncodable, Sendable {
 
     /// Absent places are `null`, not missing: every recipient has the same shape.
     func encode(to encoder: any Encoder) throws {
+        let profile = recipient.profile
         var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(sub, forKey: .sub)
-        try container.encode(name, forKey: .name)
-        try container.encode(email, forKey: .email)
-        try container.encode(language, forKey: .language)
-        try container.encode(role, forKey: .role)
-        try container.encode(country, forKey: .country)
-        try container.encode(region, forKey: .region)
-        try container.encode(active, forKey: .active)
-        try container.encode(preferences, forKey: .preferences)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(recipient.id, forKey: .id)
+        try container.encode(profile.sub, forKey: .sub)
+        try container.encode(profile.name, forKey: .name)
+        try container.encode(profile.email, forKey: .email)
+        try container.encode(profile.language, forKey: .language)
+        try container.encode(profile.role.rawValue, forKey: .role)
+        try container.encode(profile.country, forKey: .country)
+        try container.encode(profile.region, forKey: .region)
+        try container.encode(profile.active, forKey: .active)
+        try container.encode(PreferencesView(recipient), forKey: .preferences)
+        try container.encode(recipient.createdAt, forKey: .createdAt)
+        try container.encode(recipient.updatedAt, forKey: .updatedAt)
     }
 }
 
@@ -134,47 +110,25 @@ struct DeliveryView: ResponseEncodable, Sendable {
 
 /// An item of a person's feed.
 struct FeedItemView: ResponseEncodable, Sendable {
-    var id: UUID
-    var eventId: UUID
-    var eventType: String
-    var subject: String
-    var body: String
-    var link: String?
-    var proposalId: UUID?
-    var reference: String?
-    var createdAt: Date
-    var readAt: Date?
-    var read: Bool
+    var item: FeedItem
 
-    init(_ item: FeedItem) {
-        id = item.id
-        eventId = item.eventID
-        eventType = item.eventType
-        subject = item.subject
-        body = item.body
-        link = item.link
-        proposalId = item.proposalID
-        reference = item.reference
-        createdAt = item.createdAt
-        readAt = item.readAt
-        read = item.readAt != nil
-    }
+    init(_ item: FeedItem) { self.item = item }
 
     private enum Keys: String, CodingKey { case id, eventId, eventType, subject, body, link, proposalId, reference, createdAt, readAt, read }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(eventId, forKey: .eventId)
-        try container.encode(eventType, forKey: .eventType)
-        try container.encode(subject, forKey: .subject)
-        try container.encode(body, forKey: .body)
-        try container.encode(link, forKey: .link)
-        try container.encode(proposalId?.lowercased, forKey: .proposalId)
-        try container.encode(reference, forKey: .reference)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(readAt, forKey: .readAt)
-        try container.encode(read, forKey: .read)
+        try container.encode(item.id, forKey: .id)
+        try container.encode(item.eventID, forKey: .eventId)
+        try container.encode(item.eventType, forKey: .eventType)
+        try container.encode(item.subject, forKey: .subject)
+        try container.encode(item.body, forKey: .body)
+        try container.encode(item.link, forKey: .link)
+        try container.encode(item.proposalID?.lowercased, forKey: .proposalId)
+        try container.encode(item.reference, forKey: .reference)
+        try container.encode(item.createdAt, forKey: .createdAt)
+        try container.encode(item.readAt, forKey: .readAt)
+        try container.encode(item.readAt != nil, forKey: .read)
     }
 }
 

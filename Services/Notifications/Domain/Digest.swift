@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// The daily digest: a person who chose it gets, once a day from `hour` (UTC), one mail with
@@ -7,10 +8,7 @@ enum Digest {
     /// The day (`YYYY-MM-DD`, UTC) whose digest is due at `time`: today once its hour has come,
     /// nil before.
     static func dueDay(at time: Date, hour: Int) -> String? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour], from: time)
-        guard let year = parts.year, let month = parts.month, let day = parts.day, (parts.hour ?? 0) >= hour else { return nil }
-        return String(format: "%04d-%02d-%02d", year, month, day)
+        guard UTC.calendar.component(.hour, from: time) >= hour else { return nil }
+        return UTC.day(time)
     }
 }

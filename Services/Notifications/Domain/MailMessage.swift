@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// An e-mail as it goes over SMTP: RFC 5322 headers, MIME `multipart/alternative` with a
@@ -70,7 +71,8 @@ struct MailMessage: Sendable, Equatable {
     }
 
     /// A header value as it is when it is printable ASCII, else RFC 2047 `=?UTF-8?B?…?=` words,
-    /// each at most 75 characters and never splitting a character.
+    /// each at most 75 characters and never splitting a character (a Unicode scalar: a long
+    /// emoji sequence may span words, its UTF-8 never does).
     static func encodedHeaderValue(_ value: String) -> String {
         let clean = value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
         if clean.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f }) && !clean.contains("=?") {
@@ -79,8 +81,8 @@ struct MailMessage: Sendable, Equatable {
         // 75 − len("=?UTF-8?B?" + "?=") = 63 base64 characters: 45 bytes of UTF-8 at most.
         var words: [String] = []
         var chunk: [UInt8] = []
-        for character in clean {
-            let bytes = Array(String(character).utf8)
+        for scalar in clean.unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
             if chunk.count + bytes.count > 45 {
                 words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
                 chunk = []
@@ -129,9 +131,7 @@ struct MailMessage: Sendable, Equatable {
 
     /// `Mon, 30 Nov 2026 15:41:18 +0000`.
     static func rfc5322Date(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let parts = UTC.calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
