@@ -8,6 +8,7 @@ import PostgresNIO
 import ServiceLifecycle
 import Storage
 import Synchronization
+import Tracing
 
 /// The headers a failed message carries through the retry queues and into the DLQ.
 public enum FailureHeader {
@@ -149,6 +150,15 @@ public final class EventConsumer: Service, Sendable {
             await park(delivery, sender: sender, type: delivery.properties.type ?? "unknown", reason: "not an event envelope: \(DecodingErrorDescription(error))")
             return
         }
+        // The handler continues the producer's trace (the envelope's own context; the AMQP
+        // header for a producer that only set that), and so do the events it causes.
+        let parent = Trace.context(continuing: metadata.traceparent ?? delivery.properties.headers[Trace.traceparentHeader]?.stringValue)
+        await withSpan("\(consumer) handles \(metadata.type)", context: parent, ofKind: .consumer) { _ in
+            await self.handle(delivery, metadata: metadata, sender: sender)
+        }
+    }
+
+    private func handle(_ delivery: AMQPDelivery, metadata: EventMetadata, sender: String?) async {
         var logger = self.logger
         logger[metadataKey: "event.id"] = "\(metadata.id.lowercased)"
         logger[metadataKey: "event.type"] = "\(metadata.type)"
@@ -172,7 +182,12 @@ public final class EventConsumer: Service, Sendable {
                     .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
                 Counter(label: "coe_messages_consumed_total", dimensions: dimensions + [("outcome", handled ? "handled" : "duplicate")])
                     .increment()
-                if !handled { logger.debug("duplicate delivery skipped") }
+                if handled {
+                    // One line per event, with its trace: how an operator follows a proposal across the services.
+                    logger.info("event handled", metadata: ["event.subject": "\(metadata.subject)", "event.source": "\(metadata.source)"])
+                } else {
+                    logger.debug("duplicate delivery skipped")
+                }
                 return
             } catch {
                 // A shutdown's cancellation is no failure of the handler: leave the message unacked

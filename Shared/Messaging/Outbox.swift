@@ -16,22 +16,25 @@ public enum Outbox {
         let metadata = envelope.metadata
         try await connection.query(
             """
-            INSERT INTO outbox (event_id, event_type, subject, correlation_id, occurred_at, body)
-            VALUES (\(metadata.id), \(metadata.type), \(metadata.subject), \(metadata.correlationId), \(metadata.occurredAt), \(body))
+            INSERT INTO outbox (event_id, event_type, subject, correlation_id, occurred_at, body, traceparent)
+            VALUES (\(metadata.id), \(metadata.type), \(metadata.subject), \(metadata.correlationId), \(metadata.occurredAt), \(body),
+                    \(metadata.traceparent))
             """,
             logger: logger)
     }
 }
 
 /// What caused the events of a change: a person's request, or an incoming event (whose
-/// correlation they continue, and which they name as their cause).
+/// correlation they continue, and which they name as their cause). Either way the events
+/// continue the trace of the work at hand (``Trace``): the request's span, or the span the
+/// consumer started for the incoming event.
 public struct EventCause: Sendable {
     public var actor: EventActor
     public var correlationId: UUID?
     public var causationId: UUID?
     public var traceparent: String?
 
-    public init(actor: EventActor, correlationId: UUID? = nil, causationId: UUID? = nil, traceparent: String? = nil) {
+    public init(actor: EventActor, correlationId: UUID? = nil, causationId: UUID? = nil, traceparent: String? = Trace.currentTraceparent) {
         self.actor = actor
         self.correlationId = correlationId
         self.causationId = causationId
@@ -40,7 +43,9 @@ public struct EventCause: Sendable {
 
     /// Events caused by an incoming event, done by `actor` (by default the incoming event's).
     public static func event(_ metadata: EventMetadata, actor: EventActor? = nil) -> EventCause {
-        EventCause(actor: actor ?? metadata.actor, correlationId: metadata.correlationId, causationId: metadata.id, traceparent: metadata.traceparent)
+        EventCause(
+            actor: actor ?? metadata.actor, correlationId: metadata.correlationId, causationId: metadata.id,
+            traceparent: Trace.currentTraceparent ?? metadata.traceparent)
     }
 }
 

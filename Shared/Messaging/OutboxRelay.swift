@@ -130,6 +130,7 @@ public final class OutboxRelay: Service, Sendable {
         var correlationID: UUID
         var occurredAt: Date
         var body: String
+        var traceparent: String?
     }
 
     /// Claims, publishes and marks one batch in one transaction; returns how many rows it claimed and published.
@@ -137,6 +138,10 @@ public final class OutboxRelay: Service, Sendable {
         let limit = configuration.batchSize
         let logger = self.logger
         return try await database.withTransaction(logger: logger) { connection in
+            // The mark need not wait for its own WAL flush: losing it on a crash only publishes
+            // the batch again, which every consumer's inbox drops. The events themselves were
+            // made durable by the transaction that wrote them.
+            try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
             let rows = try await connection.query(
                 """
                 WITH claimed AS (
@@ -146,7 +151,7 @@ public final class OutboxRelay: Service, Sendable {
                     LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED
                 )
-                SELECT c.seq, o.event_id, o.event_type, o.subject, o.correlation_id, o.occurred_at, o.body,
+                SELECT c.seq, o.event_id, o.event_type, o.subject, o.correlation_id, o.occurred_at, o.body, o.traceparent,
                        EXISTS (
                            SELECT 1 FROM outbox earlier
                            WHERE earlier.subject = c.subject AND earlier.dispatched_at IS NULL AND earlier.seq < c.seq
@@ -158,13 +163,16 @@ public final class OutboxRelay: Service, Sendable {
                 logger: logger)
             var claimed = 0
             var batch: [Row] = []
-            for try await (seq, id, type, subject, correlation, occurredAt, body, blocked)
-                in rows.decode((Int64, UUID, String, String, UUID, Date, String, Bool).self)
+            for try await (seq, id, type, subject, correlation, occurredAt, body, traceparent, blocked)
+                in rows.decode((Int64, UUID, String, String, UUID, Date, String, String?, Bool).self)
             {
                 claimed += 1
                 // Another replica holds an earlier event of this subject: leave this one for later.
                 if blocked { continue }
-                batch.append(Row(seq: seq, eventID: id, type: type, subject: subject, correlationID: correlation, occurredAt: occurredAt, body: body))
+                batch.append(
+                    Row(
+                        seq: seq, eventID: id, type: type, subject: subject, correlationID: correlation, occurredAt: occurredAt, body: body,
+                        traceparent: traceparent))
             }
             guard !batch.isEmpty else { return (claimed, 0) }
             try await self.connection.publish(batch.map(self.message(for:)))
@@ -178,7 +186,10 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     private func message(for row: Row) -> AMQPMessage {
-        AMQPMessage(
+        var headers: [String: AMQPFieldValue] = ["x-coe-subject": .string(row.subject), "x-coe-source": .string(topology.service)]
+        // For the broker's tools and other consumers; ours read the envelope's own `traceparent`.
+        if let traceparent = row.traceparent { headers[Trace.traceparentHeader] = .string(traceparent) }
+        return AMQPMessage(
             exchange: topology.exchange,
             routingKey: row.type,
             body: Array(row.body.utf8),
@@ -189,7 +200,7 @@ public final class OutboxRelay: Service, Sendable {
                 correlationID: row.correlationID.lowercased,
                 timestamp: Int64(row.occurredAt.timeIntervalSince1970),
                 persistent: true,
-                headers: ["x-coe-subject": .string(row.subject), "x-coe-source": .string(topology.service)]),
+                headers: headers),
             mandatory: true)
     }
 }

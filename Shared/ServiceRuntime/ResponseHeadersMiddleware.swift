@@ -1,14 +1,22 @@
+import HTTPTypes
 import Hummingbird
+import Messaging
 
 /// Headers every response carries: nothing the API answers is for a shared cache (answers
-/// depend on who asks), and no browser guesses another content type than the one declared.
+/// depend on who asks), no browser guesses another content type than the one declared, and
+/// the request's `traceparent` goes back so a caller can find its trace in the logs.
 struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         response.headers[.xContentTypeOptions] = "nosniff"
+        if let traceparent = Trace.currentTraceparent { response.headers[.traceparent] = traceparent }
         return response
     }
+}
+
+extension HTTPField.Name {
+    static let traceparent = Self(Trace.traceparentHeader)!
 }
 
 /// Answers 405 with `Allow` for a method a known path does not take (the router alone says 404).

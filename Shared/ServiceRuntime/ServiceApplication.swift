@@ -66,7 +66,11 @@ public enum ServiceApplication {
         services.append(relay)
         if let consumer { services.append(consumer) }
 
+        Trace.bootstrap()
         let router = Router(context: ServiceRequestContext.self, options: .autoGenerateHeadEndpoints)
+        // Outermost: a request continues the caller's `traceparent` (or starts a trace), and
+        // everything inside (the answer's own `traceparent`, logs, events) is in that span.
+        router.middlewares.add(TracingMiddleware())
         router.middlewares.add(ResponseHeadersMiddleware())
         router.middlewares.add(ProblemDetailsMiddleware())
         router.middlewares.add(MetricsMiddleware())

@@ -46,7 +46,11 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
         let settings = S.settings(&reader)
         _ = AuthenticationConfiguration(reader: &reader)
         try reader.validate()
-        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        // Every line written inside a request or a handled event names its trace (`trace_id`, `span_id`).
+        LoggingSystem.bootstrap(
+            { label, metadataProvider in StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider) },
+            metadataProvider: Trace.metadataProvider)
+        Trace.bootstrap()
         _ = PrometheusMetrics.registry
         return (configuration, settings, ServiceApplication.logger(for: S.name, level: configuration.logLevel))
     }

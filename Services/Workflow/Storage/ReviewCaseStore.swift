@@ -27,6 +27,11 @@ struct ReviewCaseStore: Sendable {
 
     func insert(_ reviewCase: ReviewCase, _ change: ReviewChange, cause: EventCause, on connection: PostgresConnection) async throws {
         try await repository.insert(reviewCase, on: connection)
+        if let traceparent = cause.traceparent {
+            try await connection.query(
+                "INSERT INTO case_traces (proposal_id, traceparent) VALUES (\(reviewCase.proposalId), \(traceparent)) ON CONFLICT DO NOTHING",
+                logger: logger)
+        }
         try await record(change, of: reviewCase, cause: cause, on: connection)
     }
 
@@ -34,7 +39,20 @@ struct ReviewCaseStore: Sendable {
     func save(_ reviewCase: ReviewCase, _ change: ReviewChange, cause: EventCause, on connection: PostgresConnection) async throws {
         guard !change.isEmpty else { return }
         try await repository.save(reviewCase, on: connection)
-        try await record(change, of: reviewCase, cause: cause, on: connection)
+        try await record(change, of: reviewCase, cause: await continuingTheCase(cause, of: reviewCase, on: connection), on: connection)
+    }
+
+    /// A person's (or the reminder job's) change continues the trace of the submission that
+    /// opened the case, as a new span: the proposal's events keep one trace id across the four
+    /// services. Changes caused by an event keep that event's trace.
+    private func continuingTheCase(_ cause: EventCause, of reviewCase: ReviewCase, on connection: PostgresConnection) async throws -> EventCause {
+        guard cause.causationId == nil else { return cause }
+        let rows = try await connection.query("SELECT traceparent FROM case_traces WHERE proposal_id = \(reviewCase.proposalId)", logger: logger)
+        var cause = cause
+        for try await origin in rows.decode(String.self) {
+            cause.traceparent = Trace.child(of: origin) ?? cause.traceparent
+        }
+        return cause
     }
 
     private func record(_ change: ReviewChange, of reviewCase: ReviewCase, cause: EventCause, on connection: PostgresConnection) async throws {
