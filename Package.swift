@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "coe-funding", targets: ["Funding"]),
         .executable(name: "coe-notifications", targets: ["Notifications"]),
         .executable(name: "coe-bench", targets: ["Bench"]),
+        .executable(name: "coe-demo", targets: ["Demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -51,6 +52,18 @@ let package = Package(
             name: "Events",
             path: "Shared/Events",
             resources: [.copy("reference-data.json")]
+        ),
+        .target(
+            name: "Cycle",
+            dependencies: [
+                "Events",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Cycle"
         ),
         .target(
             name: "AMQP",
@@ -152,15 +165,30 @@ let package = Package(
             resources: [.copy("Storage/Migrations"), .copy("Templates"), .copy("openapi.yaml")]
         ),
 
+        // MARK: Demonstration
+        .executableTarget(
+            name: "Demo",
+            dependencies: [
+                "Cycle", "Events",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/Demo"
+        ),
+
         // MARK: Benchmarks
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "AMQP", "Events", "Storage", "Messaging",
+                "AMQP", "Events", "Storage", "Messaging", "Cycle",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             path: "Benchmarks/Bench"
         ),

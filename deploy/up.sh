@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Brings the whole system up on this machine: installs what is missing, starts
 # PostgreSQL and RabbitMQ (data in .local/dev), builds, migrates, and starts the four
-# services in the background. Prints their URLs. Stop everything with deploy/down.sh.
+# services in the background; on an empty system, loads the demonstration initiative
+# through the services' APIs. Prints their URLs. Stop everything with deploy/down.sh.
+#   deploy/up.sh [--no-demo]      (or COE_DEMO=0: no demonstration data)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+DEMO="${COE_DEMO:-1}"
+for argument in "$@"; do
+    case "$argument" in
+        --no-demo) DEMO=0 ;;
+        *) echo "usage: deploy/up.sh [--no-demo]" >&2; exit 2 ;;
+    esac
+done
 export COE_STACK=dev
 export COE_AMQP_MANAGEMENT_PORT="${COE_AMQP_MANAGEMENT_PORT:-15672}"
 source "$ROOT/deploy/local/common.sh"
@@ -89,6 +98,15 @@ for service in intake workflow funding notifications; do
     curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || die "coe-$service is not ready (log: $RUN_DIR/$service.log)"
 done
 
+# The demonstration initiative: people of every role, envelopes of every region, some forty
+# proposals in every state (deploy/local/demo-people.json, Services/Demo), loaded through the
+# APIs as those people. Nothing is added when it is there already.
+if [ "$DEMO" = 1 ]; then
+    log "loading the demonstration initiative (skip with --no-demo)"
+    COE_JWT_PRIVATE_KEY_FILE="$JWT_PRIVATE_KEY_FILE" "$BIN/coe-demo" load --quiet --people-file "$ROOT/deploy/local/demo-people.json" \
+        || die "the demonstration data did not load (the services keep running; see $RUN_DIR/*.log)"
+fi
+
 cat <<MSG
 
 CoE Workflows is up.
@@ -104,5 +122,6 @@ CoE Workflows is up.
 Access tokens (signed with $JWT_PRIVATE_KEY_FILE, which the services never see), for example:
   TOKEN=\$(COE_JWT_PRIVATE_KEY_FILE=$JWT_PRIVATE_KEY_FILE $BIN/coe-intake token --role focal_point --country KZ)
   curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8081/v1/proposals
+One person of every role of the demonstration, with the command for their token: $BIN/coe-demo people
 Stop everything with deploy/down.sh.
 MSG

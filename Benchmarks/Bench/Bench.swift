@@ -8,14 +8,22 @@ import PostgresNIO
 import ServiceLifecycle
 import Storage
 
+/// The project's benchmarks: `broker` (the AMQP client and the outbox relay alone) and
+/// `system` (the four services together against the database's and the broker's own limits).
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coe-bench", abstract: "Benchmarks of CoE Workflows, each figure a ratio to a limit measured in the same run.",
+        subcommands: [BrokerBench.self, SystemBench.self], defaultSubcommand: BrokerBench.self)
+}
+
 /// Measures the AMQP client and the outbox relay against a real broker and database.
 ///
 /// Every rate is reported next to a baseline measured in the same run (publishing with one
 /// confirm awaited per message), so the numbers compare on any machine.
-@main
-struct Bench: AsyncParsableCommand {
+struct BrokerBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "coe-bench", abstract: "Publish/consume rates of the AMQP client and the outbox relay's lag.")
+        commandName: "broker", abstract: "Publish/consume rates of the AMQP client and the outbox relay's lag.")
 
     @Option(help: "Messages for the windowed publish and the consume runs.") var messages = 20_000
     @Option(help: "Messages for the one-confirm-at-a-time baseline.") var baselineMessages = 500
@@ -178,20 +186,7 @@ struct Bench: AsyncParsableCommand {
         return lags
     }
 
-    func waitUntilConnected(_ connection: AMQPConnection) async throws {
-        for _ in 0..<300 where !connection.isConnected { try await Task.sleep(for: .milliseconds(20)) }
-        guard connection.isConnected else { throw AMQPError(.notConnected, "could not reach the broker at \(connection.configuration.url)") }
-    }
 
-    func percentile(_ values: [Double], _ q: Double) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
-    }
-
-    func format(_ value: Double, digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
+

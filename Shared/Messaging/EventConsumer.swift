@@ -81,6 +81,16 @@ public final class EventConsumer: Service, Sendable {
         logger[metadataKey: "component"] = "event-consumer"
         self.logger = logger
         self.ready = ready
+        // Every series exists from the start at 0, so a rate or increase sees the first failure too.
+        for type in Set(handlers.map(\.eventType)) {
+            let dimensions = [("service", topology.service), ("type", type)]
+            for outcome in ["handled", "duplicate"] {
+                _ = Counter(label: "coe_messages_consumed_total", dimensions: dimensions + [("outcome", outcome)])
+            }
+            for label in ["coe_messages_retried_total", "coe_messages_dead_lettered_total", "coe_messages_refused_total"] {
+                _ = Counter(label: label, dimensions: dimensions)
+            }
+        }
     }
 
     public func run() async throws {

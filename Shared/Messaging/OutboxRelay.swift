@@ -178,7 +178,7 @@ public final class OutboxRelay: Service, Sendable {
             try await self.connection.publish(batch.map(self.message(for:)))
             let sequences = batch.map(\.seq)
             try await connection.query(
-                "UPDATE outbox SET dispatched_at = clock_timestamp() WHERE seq = ANY(\(sequences))", logger: logger)
+                "UPDATE outbox SET dispatched_at = clock_timestamp(), claimed_at = now() WHERE seq = ANY(\(sequences))", logger: logger)
             self.published.increment(by: batch.count)
             logger.debug("relayed outbox batch", metadata: ["outbox.count": "\(batch.count)"])
             return (claimed, batch.count)

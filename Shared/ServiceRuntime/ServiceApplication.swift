@@ -65,6 +65,9 @@ public enum ServiceApplication {
             .map { AfterMigrations(gate: gate, service: $0) }
         services.append(relay)
         if let consumer { services.append(consumer) }
+        if let consumerConnection = connections.last, consumer != nil {
+            services.append(QueueDepthMonitor(connection: consumerConnection, topology: topology, logger: logger))
+        }
 
         Trace.bootstrap()
         let router = Router(context: ServiceRequestContext.self, options: .autoGenerateHeadEndpoints)

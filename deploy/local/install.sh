@@ -19,10 +19,21 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+# promtool (Debian's prometheus package: only its promtool is used) and Debian Python's
+# yaml module: deploy/monitoring/check.sh validates the alerts, their tests and the dashboard.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    # policy-rc.d keeps the packages from starting system-wide services we don't use.
+    # A policy-rc.d that says no keeps the packages from starting system-wide services we don't
+    # use (a Prometheus on :9090, a second PostgreSQL or RabbitMQ); made here if the machine has none.
+    made_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+        made_policy=1
+    fi
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    [ "$made_policy" = 0 ] || as_root rm -f /usr/sbin/policy-rc.d
 fi

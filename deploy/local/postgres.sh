@@ -31,11 +31,13 @@ start() {
             --auth-host=scram-sha-256 --pwfile="$PG_DIR/.pw" -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
         rm -f "$PG_DIR/.pw"
     fi
-    local options="-c port=$COE_PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR/sock -c max_connections=300"
+    local options="-c port=$COE_PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR/sock -c max_connections=600"
     if [ "${COE_PG_FAST:-0}" = 1 ]; then
         # Throwaway test clusters only: durability off makes them much faster.
         options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi
+    # Extra server settings of a stack (the benchmark's: commit timestamps, statement capture).
+    options="$options ${COE_PG_OPTIONS:-}"
     run_pg "$BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 -o "$options" start >/dev/null
     until pg_isready -q -h 127.0.0.1 -p "$COE_PG_PORT"; do sleep 0.1; done
     psql -X -q -h "$PG_DIR/sock" -p "$COE_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 <<SQL
