@@ -266,7 +266,7 @@ let package = Package(
         .testTarget(
             name: "ServicesTests",
             dependencies: [
-                "AMQP", "Events", "Storage", "Messaging", "ServiceRuntime", "TestSupport",
+                "AMQP", "Events", "Storage", "Messaging", "ServiceRuntime", "TestSupport", "Cycle", "Demo",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -23,8 +23,10 @@ rm -rf "$COE_STACK_DIR/pg" "$COE_STACK_DIR/rabbitmq" "$COE_STACK_DIR/work"
 "$ROOT/deploy/local/postgres.sh" start
 "$ROOT/deploy/local/rabbitmq.sh" start
 CONFIGURATION="${COE_BENCH_CONFIGURATION:-release}"   # debug reuses the test build: quicker, slower services
-swift build -c "$CONFIGURATION"
-BIN="$(swift build -c "$CONFIGURATION" --show-bin-path)"
+# COE_BENCH_SCRATCH_PATH=.build-release keeps the release build apart (another SwiftPM may hold .build).
+SCRATCH=(${COE_BENCH_SCRATCH_PATH:+--scratch-path "$COE_BENCH_SCRATCH_PATH"})
+swift build -c "$CONFIGURATION" "${SCRATCH[@]}"
+BIN="$(swift build -c "$CONFIGURATION" "${SCRATCH[@]}" --show-bin-path)"
 ensure_jwt_keys
 mkdir -p "$COE_STACK_DIR/work"
 export COE_JWT_PRIVATE_KEY_FILE="$JWT_PRIVATE_KEY_FILE" COE_DATABASE_URL="$(database_url)" COE_AMQP_URL="$(amqp_url)" \

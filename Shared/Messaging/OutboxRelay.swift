@@ -138,10 +138,6 @@ public final class OutboxRelay: Service, Sendable {
         let limit = configuration.batchSize
         let logger = self.logger
         return try await database.withTransaction(logger: logger) { connection in
-            // The mark need not wait for its own WAL flush: losing it on a crash only publishes
-            // the batch again, which every consumer's inbox drops. The events themselves were
-            // made durable by the transaction that wrote them.
-            try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
             let rows = try await connection.query(
                 """
                 WITH claimed AS (
@@ -177,8 +173,17 @@ public final class OutboxRelay: Service, Sendable {
             guard !batch.isEmpty else { return (claimed, 0) }
             try await self.connection.publish(batch.map(self.message(for:)))
             let sequences = batch.map(\.seq)
+            // The mark need not wait for its own WAL flush (synchronous_commit off for this
+            // transaction, set in the same round trip): losing it on a crash only publishes the
+            // batch again, which every consumer's inbox drops. The events themselves were made
+            // durable by the transaction that wrote them.
             try await connection.query(
-                "UPDATE outbox SET dispatched_at = clock_timestamp(), claimed_at = now() WHERE seq = ANY(\(sequences))", logger: logger)
+                """
+                UPDATE outbox SET dispatched_at = clock_timestamp(), claimed_at = now()
+                FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+                WHERE seq = ANY(\(sequences))
+                """,
+                logger: logger)
             self.published.increment(by: batch.count)
             logger.debug("relayed outbox batch", metadata: ["outbox.count": "\(batch.count)"])
             return (claimed, batch.count)

@@ -56,7 +56,7 @@ final class BenchService: @unchecked Sendable {
         variables["COE_JWT_PRIVATE_KEY_FILE"] = nil
         for (key, value) in extra { variables[key] = value }
         process.environment = variables
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let handle = try? FileHandle(forWritingTo: logFile)
         process.standardOutput = handle
         process.standardError = handle
