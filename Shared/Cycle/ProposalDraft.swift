@@ -99,7 +99,7 @@ public struct ProposalDraft: Codable, Sendable, Equatable {
     public func problems(reference: ReferenceData, budgetCeiling: Money = ProposalDraft.defaultBudgetCeiling) -> [FieldProblem] {
         var problems: [FieldProblem] = []
         func add(_ field: String, _ problem: String) { problems.append(FieldProblem(field: field, problem: problem)) }
-        func trimmed(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        func trimmed(_ text: String) -> String { text.trimmed }
 
         if let title = title.map(trimmed), !title.isEmpty, !(3...200).contains(title.count) { add("title", "must be 3 to 200 characters long") }
         if let summary = summary.map(trimmed), summary.count > 4000 { add("summary", "must be at most 4000 characters long") }

@@ -222,7 +222,7 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
                 field: "exp", problem: "the token lives longer than the \(Int(configuration.maximumLifetime)) s this service accepts"))
         }
         let subject = claims.sub.value
-        if subject.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if subject.trimmed.isEmpty {
             problems.append(FieldProblem(field: "sub", problem: "must name someone (it is blank)"))
         }
         for (claim, text) in [("sub", subject), ("name", claims.name), ("email", claims.email), ("role", claims.role),

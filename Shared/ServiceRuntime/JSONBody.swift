@@ -101,7 +101,7 @@ public struct BodyReader {
             if required { reader.problem(field, "is required") }
             return nil
         }
-        guard let read = reader.string(value, field: field), let text = read?.trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+        guard let read = reader.string(value, field: field), let text = read?.trimmed else { return nil }
         if text.isEmpty {
             if required { reader.problem(field, "must not be empty") }
             return nil
@@ -161,7 +161,7 @@ public struct BodyReader {
             ok = false
         }
         for (index, item) in items.enumerated() {
-            let text = item.trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = item.trimmed
             if text.isEmpty || text.count > maximumLength {
                 reader.problem("\(field).\(index)", "must be 1 to \(maximumLength) characters long")
                 ok = false
@@ -171,7 +171,7 @@ public struct BodyReader {
             reader.problem(field, "must not be empty")
             ok = false
         }
-        return ok ? items.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } : nil
+        return ok ? items.map { $0.trimmed } : nil
     }
 
     /// An e-mail address.

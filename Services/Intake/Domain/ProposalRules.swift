@@ -110,6 +110,3 @@ struct ProposalRules: Sendable {
 
 }
 
-extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
-}
