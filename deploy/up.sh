@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Brings the whole system up on this machine: installs what is missing, starts
 # PostgreSQL and RabbitMQ (data in .local/dev), builds, migrates, and starts the four
-# services in the background; on an empty system, loads the demonstration initiative
-# through the services' APIs. Prints their URLs. Stop everything with deploy/down.sh.
+# services in the background; loads the demonstration initiative through the services'
+# APIs unless it is there already (every start checks; a second adds nothing). Prints their URLs. Stop everything with deploy/down.sh.
 #   deploy/up.sh [--no-demo]      (or COE_DEMO=0: no demonstration data)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -130,7 +130,7 @@ struct LoadCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             let outcome = await Result { try await runner.run(scenario, existing: inventory.proposal(of: scenario)) }
             if !quiet, case .success(let state) = outcome {
-                print("\(scenario.slug) \(scenario.region) \(scenario.lead) \(scenario.content.title): \(state) (\(Self.milliseconds(since: started)) ms)")
+                print("\(scenario.slug) \(scenario.region) \(scenario.lead) \(scenario.content.title): \(state) (\((ContinuousClock.now - started).milliseconds) ms)")
             }
             return outcome
         }
@@ -150,8 +150,4 @@ struct LoadCommand: AsyncParsableCommand {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    private static func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
-        let elapsed = ContinuousClock.now - start
-        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-    }
 }

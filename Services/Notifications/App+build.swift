@@ -127,6 +127,8 @@ struct NotificationsService: ServiceDefinition {
         let store = store(dependencies)
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
+        // A partner gets the event's own traceparent in the body; the client adds no header of a trace of its own.
+        configuration.tracing.tracer = nil
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(Int64(settings.webhookTimeout.components.seconds)))
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         let worker = DeliveryWorker(

@@ -37,5 +37,5 @@ public struct RetryPolicy: Sendable, Equatable {
 
 extension Duration {
     /// Whole milliseconds, for NIO's `TimeAmount` and for logs.
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+    public var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -162,7 +162,7 @@ public final class EventConsumer: Service, Sendable {
         }
         // The handler continues the producer's trace (the envelope's own context; the AMQP
         // header for a producer that only set that), and so do the events it causes.
-        let parent = Trace.context(continuing: metadata.traceparent ?? delivery.properties.headers[Trace.traceparentHeader]?.stringValue)
+        let parent = Trace.context(continuing: metadata.traceparent, delivery.properties.headers[Trace.traceparentHeader]?.stringValue)
         await withSpan("\(consumer) handles \(metadata.type)", context: parent, ofKind: .consumer) { _ in
             await self.handle(delivery, metadata: metadata, sender: sender)
         }

@@ -45,7 +45,7 @@ public struct EventCause: Sendable {
     public static func event(_ metadata: EventMetadata, actor: EventActor? = nil) -> EventCause {
         EventCause(
             actor: actor ?? metadata.actor, correlationId: metadata.correlationId, causationId: metadata.id,
-            traceparent: Trace.currentTraceparent ?? metadata.traceparent)
+            traceparent: Trace.currentTraceparent ?? metadata.traceparent.flatMap(Trace.child(of:)))
     }
 }
 

@@ -16,7 +16,6 @@ import W3CTraceContext
 /// event's context before its handler runs.
 public enum Trace {
     public static let traceparentHeader = "traceparent"
-    public static let tracestateHeader = "tracestate"
 
     /// Installs the propagating tracer once per process (the swift-distributed-tracing
     /// bootstrap may run only once; tests build many services in one process).
@@ -35,10 +34,11 @@ public enum Trace {
         ServiceContext.current?.traceContext?.traceParentHeaderValue
     }
 
-    /// A context continuing `traceparent` (a malformed value is ignored: the work starts a trace of its own).
-    public static func context(continuing traceparent: String?) -> ServiceContext {
+    /// A context continuing the first of `traceparents` that parses (malformed ones are ignored;
+    /// when none parses, the work starts a trace of its own).
+    public static func context(continuing traceparents: String?...) -> ServiceContext {
         var context = ServiceContext.current ?? .topLevel
-        if let traceparent, let parsed = try? TraceContext(traceParentHeaderValue: traceparent) {
+        if let parsed = traceparents.lazy.compactMap({ $0.flatMap { try? TraceContext(traceParentHeaderValue: $0) } }).first {
             context.traceContext = parsed
         }
         return context
@@ -92,9 +92,10 @@ public struct PropagatingTracer: Tracer {
 
     public func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout ServiceContext, using extractor: Extract)
     where Extract.Carrier == Carrier {
+        // `tracestate` is not carried between the services, so it is not read: a malformed one
+        // must not cost a valid `traceparent` (W3C Trace Context, 3.3).
         guard let value = extractor.extract(key: Trace.traceparentHeader, from: carrier),
-            let parsed = try? TraceContext(
-                traceParentHeaderValue: value, traceStateHeaderValue: extractor.extract(key: Trace.tracestateHeader, from: carrier))
+            let parsed = try? TraceContext(traceParentHeaderValue: value)
         else { return }
         context.traceContext = parsed
     }
@@ -103,9 +104,6 @@ public struct PropagatingTracer: Tracer {
     where Inject.Carrier == Carrier {
         guard let trace = context.traceContext else { return }
         injector.inject(trace.traceParentHeaderValue, forKey: Trace.traceparentHeader, into: &carrier)
-        if let state = trace.traceStateHeaderValue, !state.isEmpty {
-            injector.inject(state, forKey: Trace.tracestateHeader, into: &carrier)
-        }
     }
 }
 

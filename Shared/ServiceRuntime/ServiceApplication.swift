@@ -18,6 +18,8 @@ public enum ServiceApplication {
     public static func build<S: ServiceDefinition>(
         _ service: S.Type, configuration: ServiceConfiguration, settings: S.Settings, authenticator: TokenAuthenticator, logger: Logger
     ) throws -> some ApplicationProtocol {
+        // Before anything is built: components capture the tracer when they are made (HTTP clients do).
+        Trace.bootstrap()
         let databaseConfiguration = try configuration.database
         let database = Database(configuration: databaseConfiguration, callTimeout: .seconds(configuration.databaseCallTimeoutSeconds), logger: logger)
         let monitor = OutboxMonitor(configuration: databaseConfiguration, service: S.name, logger: logger)
@@ -42,6 +44,7 @@ public enum ServiceApplication {
         var services: [any Service] = [database, monitor, publisher]
         var connections = [publisher]
         var consumer: EventConsumer?
+        var queueDepths: QueueDepths?
         if !S.consumedEvents.isEmpty {
             let consumerConnection = AMQPConnection(
                 configuration: .init(
@@ -56,6 +59,8 @@ public enum ServiceApplication {
                 handlers: S.handlers(dependencies, settings: settings), senders: configuration.senders,
                 configuration: .init(lanes: configuration.consumerLanes), logger: logger,
                 ready: { try await gate.wait() })
+            // Measured on the publisher's connection: a failed probe must never cost the consumer its deliveries.
+            queueDepths = QueueDepths(connection: publisher, topology: topology)
         }
         // Jobs (the runtime's retention, a service's own) use their tables: they start once the migrations ran.
         let messagingRetention = PeriodicJob("messaging retention", every: .seconds(3600), logger: logger) {
@@ -65,11 +70,8 @@ public enum ServiceApplication {
             .map { AfterMigrations(gate: gate, service: $0) }
         services.append(relay)
         if let consumer { services.append(consumer) }
-        if let consumerConnection = connections.last, consumer != nil {
-            services.append(QueueDepthMonitor(connection: consumerConnection, topology: topology, logger: logger))
-        }
+        if let queueDepths { services.append(queueDepths.job(logger: logger)) }
 
-        Trace.bootstrap()
         let router = Router(context: ServiceRequestContext.self, options: .autoGenerateHeadEndpoints)
         // Outermost: a request continues the caller's `traceparent` (or starts a trace), and
         // everything inside (the answer's own `traceparent`, logs, events) is in that span.

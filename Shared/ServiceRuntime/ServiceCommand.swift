@@ -50,7 +50,6 @@ public struct ServiceCommand<S: ServiceDefinition>: AsyncParsableCommand {
         LoggingSystem.bootstrap(
             { label, metadataProvider in StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider) },
             metadataProvider: Trace.metadataProvider)
-        Trace.bootstrap()
         _ = PrometheusMetrics.registry
         return (configuration, settings, ServiceApplication.logger(for: S.name, level: configuration.logLevel))
     }

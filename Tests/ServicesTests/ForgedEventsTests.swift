@@ -122,6 +122,14 @@ struct ForgedEventsTests {
             #expect(await eventually { (try? await dlq.list().count) == 1 }, "\(intake.tail())")
             let errors = try await dlq.list().map(\.error)
             #expect(errors.first?.contains("published by broker user '\(isolation)_intake', not by its owner workflow") == true, "\(errors)")
+            // The DLQ's depth, measured by the service under its own least-privileged broker user (every 15 s).
+            let depth = #"coe_queue_messages{service="\#(isolation).intake",queue="dlq"} 1"#
+            var metrics = ""
+            let measured = try await eventually {
+                metrics = try await intake.get("/metrics").text
+                return metrics.contains(depth)
+            }
+            #expect(measured, "\(metrics)")
         }
         let proposal = try await intake.get("/v1/proposals/\(id)", headers: try await Callers.kazakhFocalPoint).json(FullProposalReply.self)
         #expect(proposal.status == "submitted" && proposal.approvedBudget == nil)

@@ -130,6 +130,7 @@ struct NotificationServiceTests {
                 let calls = receiver.received
                 try #require(calls.map(\.status) == [500, 503, 200])
                 #expect(Set(calls.compactMap { $0.headers["webhook-id"] }).count == 1, "one message id across retries")
+                #expect(calls.allSatisfy { $0.headers["traceparent"] == nil }, "the partner gets the event's trace in the body, no header of another")
                 #expect(calls.allSatisfy { WebhookReceiver.verify($0, secret: secret) }, "signatures verify with the Standard Webhooks algorithm")
                 #expect(!WebhookReceiver.verify(calls[0], secret: "whsec_" + Data(repeating: 1, count: 32).base64EncodedString()))
                 let posted = try JSONSerialization.jsonObject(with: Data(calls[2].body)) as? [String: Any]

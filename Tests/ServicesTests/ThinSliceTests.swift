@@ -84,6 +84,10 @@ struct ThinSliceTests {
                 .contains(#"coe_messages_consumed_total{service="\#(isolation).workflow",type="proposal.submitted",outcome="handled"} 1"#)
         }
         #expect(counted)
+        // The failure counters exist from the start at 0, and the broker's queues are measured.
+        let workflowMetrics = try await workflow.get("/metrics").text
+        #expect(workflowMetrics.contains(#"coe_messages_dead_lettered_total{service="\#(isolation).workflow",type="proposal.withdrawn"} 0"#))
+        #expect(workflowMetrics.contains(#"coe_queue_messages{service="\#(isolation).workflow",queue="dlq"} 0"#), "\(workflowMetrics)")
         #expect(try await intake.get("/openapi.yaml").text.hasPrefix("openapi: 3.1"))
 
         // SIGTERM: both stop gracefully, with status 0.

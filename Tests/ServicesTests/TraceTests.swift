@@ -17,8 +17,10 @@ struct TraceTests {
             let id = try created.json(ProposalReply.self).id.lowercased
             #expect(!Self.traceIDs(in: created).contains(traceID), "the draft's request started a trace of its own")
 
+            // A malformed tracestate beside it costs nothing (W3C: it must not affect traceparent).
             let submitted = try await cycle.intake.request(
-                .POST, "/v1/proposals/\(id)/submit", headers: focalPoint + [("traceparent", "00-\(traceID)-\(callerSpan)-01")])
+                .POST, "/v1/proposals/\(id)/submit",
+                headers: focalPoint + [("traceparent", "00-\(traceID)-\(callerSpan)-01"), ("tracestate", "==,,not a list")])
             #expect(submitted.status == .ok, "\(submitted.text)")
             // The answer names the caller's trace and intake's own span in it.
             let answered = try #require(submitted.headers.first(name: "traceparent"))
@@ -28,6 +30,14 @@ struct TraceTests {
             let read = try await cycle.intake.get("/v1/proposals/\(id)", headers: focalPoint)
             let readTrace = try #require(read.headers.first(name: "traceparent"))
             #expect(readTrace.wholeMatch(of: /00-[0-9a-f]{32}-[0-9a-f]{16}-01/) != nil && !readTrace.contains(traceID), "\(readTrace)")
+            // A malformed or hostile one is ignored, never echoed: the request starts a trace of its own.
+            for hostile in ["00-\(traceID)-0000000000000000-01", "00-zz\(traceID.dropFirst(2))-\(callerSpan)-01", "ff-\(traceID)-\(callerSpan)-01",
+                            "00-\(traceID)-\(callerSpan)-01-extra", String(repeating: "0", count: 8_000)] {
+                let answer = try await cycle.intake.get("/v1/proposals/\(id)", headers: focalPoint + [("traceparent", hostile)])
+                let started = try #require(answer.headers.first(name: "traceparent"))
+                #expect(answer.status == .ok, "\(hostile.prefix(60)): \(answer.status)")
+                #expect(started.wholeMatch(of: /00-[0-9a-f]{32}-[0-9a-f]{16}-01/) != nil && started != hostile, "\(started)")
+            }
 
             // Through workflow (the case opens in the submission's trace; the decision continues it) to funding.
             #expect(try await eventually { try await cycle.workflow.get("/v1/reviews/\(id)", headers: Callers.centralAsiaSecretariat).status == .ok })

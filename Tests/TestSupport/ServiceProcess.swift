@@ -154,8 +154,17 @@ public final class ServiceProcess: Sendable {
         return try await send(request)
     }
 
+    /// An outside caller's client: it sends only the headers a test gives. (AsyncHTTPClient's
+    /// shared one adds a `traceparent` of its own once a service built in this process has
+    /// bootstrapped tracing, which would hide the test's.)
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.tracing.tracer = nil
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     private func send(_ request: HTTPClientRequest) async throws -> Reply {
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await Self.client.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 10 * 1024 * 1024)
         return Reply(status: response.status, headers: response.headers, body: Data(buffer: body))
     }

@@ -14,13 +14,11 @@ struct StatementCapture {
         /// SQL literals as PostgreSQL logged them (`'text'` with quotes doubled, or `NULL`).
         var parameters: [String]
 
-        /// The statement with its parameters written in.
+        /// The statement with its parameters written in, in one pass (a literal holding `$2` stays as it is).
         var inlined: String {
-            var text = sql
-            for (index, literal) in parameters.enumerated().reversed() {
-                text = text.replacingOccurrences(of: "$\(index + 1)", with: literal)
+            sql.replacing(/\$(\d+)/) { match in
+                Int(match.output.1).flatMap { $0 >= 1 && $0 <= parameters.count ? parameters[$0 - 1] : nil } ?? String(match.output.0)
             }
-            return text
         }
     }
 
@@ -31,30 +29,32 @@ struct StatementCapture {
     /// Runs `work` with the statement log on, and returns the statements of `applicationName`'s
     /// connections that belong to the work, in the order they were executed.
     func capture(_ work: () async throws -> Void) async throws -> [Statement] {
-        try psql("ALTER SYSTEM SET log_statement = 'all'", "ALTER SYSTEM SET log_line_prefix = '%m [%p] %a|'", "SELECT pg_reload_conf()")
+        try await psql("ALTER SYSTEM SET log_statement = 'all'", "ALTER SYSTEM SET log_line_prefix = '%m [%p] %a|'", "SELECT pg_reload_conf()")
         try await Task.sleep(for: .milliseconds(500))
         let offset = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int) ?? 0
         do {
             try await work()
             try await Task.sleep(for: .milliseconds(500))
         } catch {
-            try? psql("ALTER SYSTEM RESET log_statement", "ALTER SYSTEM RESET log_line_prefix", "SELECT pg_reload_conf()")
+            try? await psql("ALTER SYSTEM RESET log_statement", "ALTER SYSTEM RESET log_line_prefix", "SELECT pg_reload_conf()")
             throw error
         }
-        try psql("ALTER SYSTEM RESET log_statement", "ALTER SYSTEM RESET log_line_prefix", "SELECT pg_reload_conf()")
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: logPath))
-        try handle.seek(toOffset: UInt64(offset))
-        let text = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        try await psql("ALTER SYSTEM RESET log_statement", "ALTER SYSTEM RESET log_line_prefix", "SELECT pg_reload_conf()")
+        let text = try await onOwnThread { [logPath] in
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: logPath))
+            try handle.seek(toOffset: UInt64(offset))
+            return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        }
         return Self.requestStatements(Self.parse(text, applicationName: applicationName))
     }
 
-    private func psql(_ commands: String...) throws {
+    private func psql(_ commands: String...) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: postgresScript)
         process.arguments = ["psql", "-q", "-v", "ON_ERROR_STOP=1"] + commands.flatMap { ["-c", $0] }
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        try await onOwnThread { process.waitUntilExit() }
         guard process.terminationStatus == 0 else { throw BenchError("psql failed: \(commands)") }
     }
 
@@ -124,8 +124,9 @@ struct StatementCapture {
         func background(_ unit: [Statement]) -> Bool {
             unit.contains { statement in
                 let sql = statement.sql.lowercased()
-                return (sql.contains("outbox") && !sql.contains("insert into outbox")) || sql.contains("inbox") || sql.hasPrefix("listen")
-                    || sql.contains("synchronous_commit") || sql.contains("idempotency_keys where") && sql.hasPrefix("delete")
+                let relayOrMonitor = sql.contains("outbox") && !sql.contains("insert into outbox")
+                let retention = sql.hasPrefix("delete") && sql.contains("idempotency_keys where")
+                return relayOrMonitor || retention || sql.contains("inbox") || sql.hasPrefix("listen")
             }
         }
         for (backend, statement) in logged {

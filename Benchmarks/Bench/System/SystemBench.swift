@@ -91,11 +91,11 @@ struct SystemBench: AsyncParsableCommand {
             let intake = services["intake"]!
             let cpuBefore = intake.cpuSeconds
             let loaded = try await path.load(connections: connections, duration: .seconds(httpSeconds))
-            let cpu = (intake.cpuSeconds - cpuBefore) / (loaded.rate * Double(httpSeconds)) * 1000
+            let cpu = (intake.cpuSeconds - cpuBefore) / Double(loaded.latencies.count) * 1000
             // pgbench alone on the database: intake stops (its relay would publish what pgbench
             // writes), and what pgbench wrote into the outbox is removed before intake starts again.
             await intake.stop()
-            let tps = try Pgbench.run(
+            let tps = try await Pgbench.run(
                 script: pgbenchScript, databaseURL: environment.databaseURL, schema: environment.schema("intake"), connections: connections, seconds: httpSeconds,
                 workDirectory: environment.workDirectory)
             try await removeUndispatched(environment: environment, logger: logger)
@@ -273,21 +273,27 @@ struct SystemBench: AsyncParsableCommand {
         try await waitUntilConnected(consumer)
         let body = [UInt8](repeating: UInt8(ascii: "x"), count: 1024)
         let started = ContinuousClock.now
-        async let published: Void = {
-            for start in stride(from: 0, to: messages, by: 1000) {
-                try await publisher.publish(
-                    (start..<min(start + 1000, messages)).map {
-                        AMQPMessage(exchange: "", routingKey: queue, body: body, properties: AMQPProperties(messageID: "c\($0)", type: "bench"))
-                    })
+        let publishing = Task {
+            do {
+                for start in stride(from: 0, to: messages, by: 1000) {
+                    try await publisher.publish(
+                        (start..<min(start + 1000, messages)).map {
+                            AMQPMessage(exchange: "", routingKey: queue, body: body, properties: AMQPProperties(messageID: "c\($0)", type: "bench"))
+                        })
+                }
+            } catch {
+                // Ends the deliveries below, which would otherwise wait for messages that never come.
+                await consumer.shutdown()
+                throw error
             }
-        }()
+        }
         var consumed = 0
         for await delivery in consumer.deliveries {
             consumer.ack(delivery)
             consumed += 1
             if consumed == messages { break }
         }
-        try await published
+        try await publishing.value
         let rate = Double(messages) / (ContinuousClock.now - started).seconds
         await consumer.shutdown()
         _ = try? await publisher.purge(queue: queue)

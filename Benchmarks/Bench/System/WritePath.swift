@@ -76,13 +76,13 @@ struct WritePath {
 /// `-T 2` ran on for 13 minutes (the same command from a shell stops after 2 s; seen with
 /// pgbench 15.18), so a short calibration run sizes the measured one to about `seconds`.
 enum Pgbench {
-    static func run(script: String, databaseURL: String, schema: String, connections: Int, seconds: Int, workDirectory: URL) throws -> Double {
-        let calibration = try run(script: script, databaseURL: databaseURL, schema: schema, connections: connections, perClient: 25, workDirectory: workDirectory)
+    static func run(script: String, databaseURL: String, schema: String, connections: Int, seconds: Int, workDirectory: URL) async throws -> Double {
+        let calibration = try await run(script: script, databaseURL: databaseURL, schema: schema, connections: connections, perClient: 25, workDirectory: workDirectory)
         let perClient = max(25, Int(calibration * Double(seconds) / Double(connections)))
-        return try run(script: script, databaseURL: databaseURL, schema: schema, connections: connections, perClient: perClient, workDirectory: workDirectory)
+        return try await run(script: script, databaseURL: databaseURL, schema: schema, connections: connections, perClient: perClient, workDirectory: workDirectory)
     }
 
-    private static func run(script: String, databaseURL: String, schema: String, connections: Int, perClient: Int, workDirectory: URL) throws -> Double {
+    private static func run(script: String, databaseURL: String, schema: String, connections: Int, perClient: Int, workDirectory: URL) async throws -> Double {
         guard let url = URLComponents(string: databaseURL) else { throw BenchError("not a database URL: \(databaseURL)") }
         let file = workDirectory.appendingPathComponent("write-path.pgbench")
         try script.write(to: file, atomically: true, encoding: .utf8)
@@ -101,8 +101,11 @@ enum Pgbench {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try await onOwnThread {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text
+        }
         guard process.terminationStatus == 0,
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
             let tps = Double(line.dropFirst(6).split(separator: " ").first ?? "")
