@@ -7,8 +7,8 @@ import TestSupport
 
 /// The pool watchdog, on its own: a pool that stops serving while the server answers is
 /// replaced by itself; a pool that is merely busy is left alone.
-@Suite("Database pool watchdog")
-struct DatabaseWatchdogTests {
+@Suite("Database pool watchdog (a wedged pool: run with the fault tests, one at a time)")
+struct DatabaseWatchdogFaultTests {
     static let logger: Logger = {
         var logger = TestEnvironment.logger
         logger.logLevel = .critical
