@@ -15,6 +15,8 @@ import TestSupport
 struct FundingConcurrencyTests {
     typealias F = FundingFixtures
 
+    struct DescribedError: Error, CustomStringConvertible { let description: String }
+
     struct Harness: Sendable {
         let database: Database
         let client: PostgresClient
@@ -26,8 +28,16 @@ struct FundingConcurrencyTests {
             do {
                 return try await database.withTransaction(logger: logger, body)
             } catch let error as PostgresTransactionError {
-                throw error.closureError ?? error
+                throw Self.described(error.closureError ?? error)
+            } catch {
+                throw Self.described(error)
             }
+        }
+
+        /// PostgresNIO's errors print a placeholder; a failure here should say what PostgreSQL said.
+        static func described(_ error: any Error) -> any Error {
+            guard error is PSQLError else { return error }
+            return DescribedError(description: String(reflecting: error))
         }
 
         func scalar(_ query: PostgresQuery) async throws -> Int64 {
@@ -74,7 +84,10 @@ struct FundingConcurrencyTests {
     }
 
     func withHarness(_ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
-        try await withTestDatabase(migrations: try FundingService.migrations()) { client, schema in
+        // Every transaction of one commitment waits its turn on the row lock, and a lock wait is
+        // statement time: with 30 connections queued behind it on two cores busy with the other
+        // suites, the last waits longer than a service's 15 s, which would cancel it (57014).
+        try await withTestDatabase(migrations: try FundingService.migrations(), statementTimeout: .seconds(170)) { client, schema in
             let database = Database(
                 wrapping: client, configuration: try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: schema),
                 // Every verification of one commitment waits its turn on the row lock: the last of 210 waits for all the others.

@@ -55,9 +55,11 @@ public enum TestEnvironment {
 public func withTestDatabase<Result: Sendable>(
     schema: String = TestEnvironment.uniqueName("s"),
     migrations: [Migration] = [],
+    statementTimeout: Duration? = nil,
     _ body: @Sendable (PostgresClient, String) async throws -> Result
 ) async throws -> Result {
-    let configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: schema, maximumConnections: 30)
+    var configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL(), schema: schema, maximumConnections: 30)
+    if let statementTimeout { configuration.statementTimeout = statementTimeout }
     let migrator = try Migrator(schema: schema, migrations: try MessagingMigrations.load() + migrations)
     try await migrator.migrate(database: configuration, logger: TestEnvironment.logger)
     let client = configuration.makeClient(logger: TestEnvironment.logger)
