@@ -118,40 +118,56 @@ let package = Package(
             resources: [.copy("Migrations")]
         ),
 
+        .target(
+            name: "Pages",
+            dependencies: [
+                "Cycle", "Events", "ServiceRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Pages",
+            resources: [.copy("Templates"), .copy("Strings"), .copy("Assets")]
+        ),
+
         // MARK: Services
         .executableTarget(
             name: "Intake",
             dependencies: [
-                "ServiceRuntime", "Events", "Storage", "Messaging",
+                "ServiceRuntime", "Pages", "Cycle", "Events", "Storage", "Messaging",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Services/Intake",
-            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
+            resources: [.copy("Storage/Migrations"), .copy("Pages"), .copy("openapi.yaml")]
         ),
         .executableTarget(
             name: "Workflow",
             dependencies: [
-                "ServiceRuntime", "Events", "Storage", "Messaging",
+                "ServiceRuntime", "Pages", "Cycle", "Events", "Storage", "Messaging",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Workflow",
-            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
+            resources: [.copy("Storage/Migrations"), .copy("Pages"), .copy("openapi.yaml")]
         ),
         .executableTarget(
             name: "Funding",
             dependencies: [
-                "ServiceRuntime", "Events", "Storage", "Messaging",
+                "ServiceRuntime", "Pages", "Cycle", "Events", "Storage", "Messaging",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/Funding",
-            resources: [.copy("Storage/Migrations"), .copy("openapi.yaml")]
+            resources: [.copy("Storage/Migrations"), .copy("Pages"), .copy("openapi.yaml")]
         ),
         .executableTarget(
             name: "Notifications",
             dependencies: [
-                "ServiceRuntime", "Events", "Storage", "Messaging", "CCurl",
+                "ServiceRuntime", "Pages", "Cycle", "Events", "Storage", "Messaging", "CCurl",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -162,7 +178,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Services/Notifications",
-            resources: [.copy("Storage/Migrations"), .copy("Templates"), .copy("openapi.yaml")]
+            resources: [.copy("Storage/Migrations"), .copy("Pages"), .copy("Templates"), .copy("openapi.yaml")]
         ),
 
         // MARK: Demonstration

@@ -17,6 +17,7 @@ for service in intake workflow funding notifications; do
     fi
     rm -f "$pidfile"
 done
+"$ROOT/deploy/local/gateway.sh" stop
 "$ROOT/deploy/local/smtp.sh" stop
 "$ROOT/deploy/local/rabbitmq.sh" stop
 "$ROOT/deploy/local/postgres.sh" stop

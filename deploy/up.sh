@@ -82,7 +82,13 @@ for service in intake workflow funding notifications; do
     # Notifications mails through the stack's SMTP server and knows the people of recipients.json.
     extra=()
     if [ "$service" = notifications ]; then
-        extra=(COE_SMTP_URL="${COE_SMTP_URL:-$("$ROOT/deploy/local/smtp.sh" url)}" COE_RECIPIENTS_FILE="${COE_RECIPIENTS_FILE:-$ROOT/deploy/local/recipients.json}")
+        extra=(COE_SMTP_URL="${COE_SMTP_URL:-$("$ROOT/deploy/local/smtp.sh" url)}" COE_RECIPIENTS_FILE="${COE_RECIPIENTS_FILE:-$ROOT/deploy/local/recipients.json}"
+            COE_PUBLIC_URL="${COE_PUBLIC_URL:-http://127.0.0.1:${COE_GATEWAY_PORT:-8080}}")
+    fi
+    # The local stack's sign-in page (intake's /signin) mints session tokens for the
+    # demonstration people: only here does a serving process hold the signing key.
+    if [ "$service" = intake ]; then
+        extra=(COE_SIGNIN_PEOPLE_FILE="$ROOT/deploy/local/demo-people.json" COE_SIGNIN_KEY_FILE="$JWT_PRIVATE_KEY_FILE")
     fi
     env "${extra[@]}" COE_HTTP_PORT="${PORTS[$service]}" COE_DATABASE_URL="${DATABASE_URLS[$service]}" COE_AMQP_URL="${AMQP_URLS[$service]}" \
         setsid "$BIN/coe-$service" serve >> "$RUN_DIR/$service.log" 2>&1 < /dev/null &
@@ -98,6 +104,9 @@ for service in intake workflow funding notifications; do
     curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || die "coe-$service is not ready (log: $RUN_DIR/$service.log)"
 done
 
+# One address for people and clients: nginx routes the pages and APIs to their services.
+"$ROOT/deploy/local/gateway.sh" start
+
 # The demonstration initiative: people of every role, envelopes of every region, some forty
 # proposals in every state (deploy/local/demo-people.json, Services/Demo), loaded through the
 # APIs as those people. Nothing is added when it is there already.
@@ -109,7 +118,8 @@ fi
 
 cat <<MSG
 
-CoE Workflows is up.
+CoE Workflows is up at http://127.0.0.1:${COE_GATEWAY_PORT:-8080}/  (sign in as any demonstration person)
+  gateway        http://127.0.0.1:${COE_GATEWAY_PORT:-8080}   nginx: the pages and every API below, by path
   intake         http://127.0.0.1:8081   (API: /v1/proposals, spec: /openapi.yaml)
   workflow       http://127.0.0.1:8082   (API: /v1/reviews)
   funding        http://127.0.0.1:8083

@@ -2,6 +2,7 @@ import Events
 import Foundation
 import Hummingbird
 import Messaging
+import Pages
 import ServiceRuntime
 import Storage
 
@@ -46,6 +47,14 @@ struct IntakeService: ServiceDefinition {
         let document = settings.reference.document
         router.get("reference") { _, _ in ReferenceResponse(document: document) }
         ProposalController(dependencies: dependencies, rules: settings.rules).addRoutes(to: router.group("proposals"))
+    }
+
+    /// The start page, the development sign-in (where enabled) and the pages of proposals.
+    static func addPages(to router: Router<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) throws {
+        let pages = try Pages.make(service: .module, authenticator: dependencies.authenticator, logger: dependencies.logger)
+        let group = pages.group(on: router)
+        try SignInController(pages: pages).addRoutes(to: group)
+        ProposalPages(pages: pages).addRoutes(to: group)
     }
 }
 

@@ -85,6 +85,13 @@ extension CoEClient {
         return counts
     }
 
+    /// How many of the person's feed items are unread (one small request).
+    public func unreadCount(as person: Person) async throws -> Int {
+        struct Count: Decodable { var unread: Int }
+        let reply = try await send(Call(.notifications, .GET, "/v1/notifications", query: [("unread", "true"), ("limit", "1")]), as: person, expecting: [200])
+        return try decode(Count.self, from: reply, of: Call(.notifications, .GET, "/v1/notifications")).unread
+    }
+
     /// `person`'s own feed, newest first, all pages, and their unread count.
     public func feed(unreadOnly: Bool = false, as person: Person) async throws -> Feed {
         struct FeedPage: Decodable {

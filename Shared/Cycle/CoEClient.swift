@@ -25,7 +25,7 @@ import NIOFoundationCompat
 public struct CoEClient: Sendable {
     public let http: HTTPClient
     public let endpoints: ServiceEndpoints
-    public let tokens: TokenMinter
+    public let tokens: any TokenSource
     public var retry: RetryPolicy
     /// How long one attempt may take; above the services' own 30 s, so their 503 comes first.
     public var requestTimeout: Duration
@@ -37,7 +37,7 @@ public struct CoEClient: Sendable {
     ///   - http: ``makeHTTPClient(connections:connectTimeout:)`` makes one that leaves retries to
     ///     `retry`; `.shared` keeps re-trying a refused connection until the request's timeout.
     public init(
-        http: HTTPClient = .shared, endpoints: ServiceEndpoints = .local, tokens: TokenMinter, retry: RetryPolicy = .standard,
+        http: HTTPClient = .shared, endpoints: ServiceEndpoints = .local, tokens: any TokenSource, retry: RetryPolicy = .standard,
         requestTimeout: Duration = .seconds(45), waitTimeout: Duration = .seconds(60), logger: Logger = Logger(label: "coe.cycle")
     ) {
         self.http = http

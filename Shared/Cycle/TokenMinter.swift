@@ -1,13 +1,26 @@
 import Foundation
 import JWTKit
 
+/// Where ``CoEClient`` gets the bearer token it sends for a person.
+public protocol TokenSource: Sendable {
+    func token(for person: Person) async throws -> String
+}
+
+/// A token someone else issued, sent as it is: the pages act for the signed-in person with
+/// the token of their session, never with one they mint.
+public struct PassedToken: TokenSource {
+    public let token: String
+    public init(_ token: String) { self.token = token }
+    public func token(for person: Person) async throws -> String { token }
+}
+
 /// Signs the ES256 access tokens the services accept, one per person, and keeps each until
 /// shortly before it expires: a load of thousands of requests signs a handful of tokens.
 ///
 /// The claims are those of the services' `AccessClaims` (`Shared/ServiceRuntime/Authentication.swift`):
 /// `sub`, `name`, `email`, `role`, `country` (a focal point's; a reviewer's, which the
 /// conflict-of-interest check reads), `region` (a secretariat's), `iss`, `aud`, `exp`, `iat`.
-public actor TokenMinter {
+public actor TokenMinter: TokenSource {
     /// What a valid token must say and how long one lives.
     public struct Settings: Sendable, Equatable {
         /// `COE_JWT_ISSUER` of the services.

@@ -161,7 +161,14 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
         var context = context
         let changes = [.post, .put, .patch, .delete].contains(request.method)
         do {
-            context.caller = try await caller(from: request.headers[.authorization])
+            let credential = Self.credential(of: request)
+            context.caller = try await caller(from: credential.authorization)
+            // A cookie is sent by the browser whoever made the page: a change needs the CSRF token too.
+            if changes, let token = credential.cookieToken, !SessionCookie.verify(csrf: request.headers[SessionCookie.csrfHeader], for: token) {
+                throw HTTPProblem(
+                    .forbidden, type: "csrf", title: "CSRF token missing or wrong",
+                    detail: "A change made with the session cookie needs the X-CSRF-Token header of the page that makes it (or send Authorization: Bearer instead).")
+            }
             if changes, audit != nil {
                 let route = context.endpointPath ?? request.uri.path
                 context.audit = AuditEntry(
@@ -192,10 +199,18 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
         await audit.record(entry, outcome: outcome)
     }
 
+    /// The `Authorization` header, or else the session cookie's token as a bearer credential;
+    /// `cookieToken` is set when it came from the cookie.
+    public static func credential(of request: Request) -> (authorization: String?, cookieToken: String?) {
+        if let authorization = request.headers[.authorization] { return (authorization, nil) }
+        guard let token = SessionCookie.token(of: request) else { return (nil, nil) }
+        return ("Bearer \(token)", token)
+    }
+
     /// The caller a bearer token names, or a 401 problem.
     public func caller(from authorization: String?) async throws -> Caller {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
-            throw Self.unauthorized("missing", detail: "Send Authorization: Bearer <access token> (coe-<service> token mints one locally).")
+            throw Self.unauthorized("missing", detail: "Send Authorization: Bearer <access token> (coe-<service> token mints one locally), or sign in for the session cookie.")
         }
         let token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         let claims: AccessClaims

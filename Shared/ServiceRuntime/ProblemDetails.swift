@@ -105,6 +105,7 @@ public struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddlewar
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let (problem, headers): (ProblemDetails, HTTPFields)
         do {
             do {
                 return try await next(request, context)
@@ -112,34 +113,42 @@ public struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddlewar
                 // A problem thrown inside a database transaction arrives wrapped.
                 throw DatabaseFailure.underlying(error)
             }
-        } catch let problem as HTTPProblem {
-            return try problem.response(from: request, context: context)
+        } catch let error as HTTPProblem {
+            var details = error.problem
+            details.instance = details.instance ?? request.uri.path
+            (problem, headers) = (details, error.headers)
         } catch let error as any ProblemConvertible {
-            return try error.problem.response(from: request, context: context)
+            var details = error.problem.problem
+            details.instance = details.instance ?? request.uri.path
+            (problem, headers) = (details, error.problem.headers)
         } catch let error as HTTPError {
             let detail: String? = error.body.flatMap { $0.isEmpty ? nil : $0 }
-            var problem = ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, detail: detail, instance: request.uri.path)
+            var details = ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, detail: detail, instance: request.uri.path)
             if error.status == .contentTooLarge {
-                problem.detail = "The body is larger than the \(context.maxUploadSize / 1024) KiB this endpoint accepts."
+                details.detail = "The body is larger than the \(context.maxUploadSize / 1024) KiB this endpoint accepts."
             }
-            return try HTTPProblem.response(problem, headers: error.headers)
+            (problem, headers) = (details, error.headers)
         } catch let error as any HTTPResponseError where error.status.code < 500 {
-            let problem = ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, instance: request.uri.path)
-            return try HTTPProblem.response(problem)
+            (problem, headers) = (ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, instance: request.uri.path), [:])
         } catch where DatabaseFailure.sqlState(error) == "57014" || DatabaseFailure.isTransient(error) {
             // The database took too long (statement_timeout) or is away: try again later, not a bug of the client.
             context.logger.warning("request gave up on the database", metadata: ["error": "\(String(reflecting: error))"])
-            let problem = ProblemDetails(
+            let details = ProblemDetails(
                 type: "https://coe-workflows.eu/problems/unavailable", title: "Service Unavailable", status: 503,
                 detail: "The service could not finish in time; retry in a moment. Request id \(context.id).", instance: request.uri.path)
-            return try HTTPProblem.response(problem, headers: [.retryAfter: "5"])
+            (problem, headers) = (details, [.retryAfter: "5"])
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
-            let problem = ProblemDetails(
+            let details = ProblemDetails(
                 title: "Internal Server Error", status: 500,
                 detail: "Something went wrong on our side. Quote request id \(context.id) when you report it.",
                 instance: request.uri.path)
-            return try HTTPProblem.response(problem)
+            (problem, headers) = (details, [:])
         }
+        // A browser that navigated here reads a page; a client that asks for JSON gets problem details.
+        if BrowserErrorPage.prefersHTML(request.headers[values: .accept]) {
+            return BrowserErrorPage.response(problem, headers: headers)
+        }
+        return try HTTPProblem.response(problem, headers: headers)
     }
 }

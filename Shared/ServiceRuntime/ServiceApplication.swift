@@ -93,6 +93,7 @@ public enum ServiceApplication {
         }
         audit.addRoutes(to: router.group("v1/audit"), authenticator: authenticator)
         S.addRoutes(to: router.group("v1"), dependencies: dependencies, settings: settings)
+        try S.addPages(to: router, dependencies: dependencies, settings: settings)
         MethodNotAllowed.register(on: router)
 
         var app = Application(

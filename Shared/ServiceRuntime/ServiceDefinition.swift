@@ -26,6 +26,8 @@ public protocol ServiceDefinition: Sendable {
     static func settings(_ reader: inout ConfigurationReader) -> Settings
     static func handlers(_ dependencies: ServiceDependencies, settings: Settings) -> [EventHandler]
     static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings)
+    /// The service's pages for people (outside `/v1`), rendered from what it owns.
+    static func addPages(to router: Router<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) throws
     /// Long-running work of the service's own (a delivery worker, a scheduled job), run in the
     /// service group beside the HTTP server, consumer and relay, once the migrations ran, and
     /// shut down with them.
@@ -36,6 +38,7 @@ extension ServiceDefinition {
     public static var consumedEvents: [EventType] { [] }
     public static func handlers(_ dependencies: ServiceDependencies, settings: Settings) -> [EventHandler] { [] }
     public static func services(_ dependencies: ServiceDependencies, settings: Settings) -> [any Service] { [] }
+    public static func addPages(to router: Router<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) throws {}
 }
 
 extension ServiceDefinition where Settings == Void {

@@ -23,6 +23,11 @@ command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 # yaml module: deploy/monitoring/check.sh validates the alerts, their tests and the dashboard.
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+# The gateway (one address in front of the four services) and the browser tests' headless
+# Chromium with its WebDriver.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"

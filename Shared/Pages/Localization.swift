@@ -1,0 +1,96 @@
+import Events
+import Foundation
+
+/// The words of the pages in one language: the shared catalogue and the service's own, keyed
+/// `snake_case` (`proposals_title`), so that a template says `{{t.proposals_title}}`.
+public struct Strings: Sendable {
+    public let language: Language
+    public let table: [String: String]
+
+    /// The text of `key`; the key itself when it is missing (a test checks that none is).
+    public subscript(_ key: String) -> String { table[key] ?? key }
+
+    /// `key` with `{name}` placeholders filled in.
+    public func callAsFunction(_ key: String, _ values: [String: String] = [:]) -> String {
+        var text = self[key]
+        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+        return text
+    }
+
+    /// The text of `key` when the catalogue has it.
+    public func optional(_ key: String) -> String? { table[key] }
+}
+
+/// The catalogues of every language, loaded once from JSON files (`Strings/en.json`, `fr.json`).
+public struct Catalogue: Sendable {
+    public let languages: [Language: Strings]
+
+    /// Merges the JSON catalogues found in each directory, later ones adding to earlier ones;
+    /// throws naming a file that is missing or not a flat object of strings, or a key that one
+    /// language has and another lacks.
+    public init(directories: [URL]) throws {
+        var tables: [Language: [String: String]] = [:]
+        var problems: [String] = []
+        for language in Language.allCases {
+            var table: [String: String] = [:]
+            for directory in directories {
+                let file = directory.appendingPathComponent("\(language.rawValue).json")
+                do {
+                    let data = try Data(contentsOf: file)
+                    table.merge(try JSONDecoder().decode([String: String].self, from: data)) { _, new in new }
+                } catch {
+                    problems.append("\(file.path): \(error)")
+                }
+            }
+            tables[language] = table
+        }
+        let keys = Set(tables.values.flatMap(\.keys))
+        for language in Language.allCases {
+            let missing = keys.subtracting(tables[language]?.keys ?? [:].keys).sorted()
+            if !missing.isEmpty { problems.append("\(language.rawValue) lacks \(missing.joined(separator: ", "))") }
+        }
+        guard problems.isEmpty else { throw PageError.configuration(problems.joined(separator: "; ")) }
+        languages = Dictionary(uniqueKeysWithValues: tables.map { ($0.key, Strings(language: $0.key, table: $0.value)) })
+    }
+
+    public subscript(_ language: Language) -> Strings { languages[language] ?? Strings(language: language, table: [:]) }
+}
+
+extension Language {
+    /// The language a request asks for: `?lang=`, then the `coe_lang` cookie (the person's
+    /// preference, set at sign-in and by the switcher), then `Accept-Language`, then English.
+    public static func chosen(query: String?, cookie: String?, acceptLanguage: String?) -> Language {
+        if let query, let language = Language(rawValue: query) { return language }
+        if let cookie, let language = Language(rawValue: cookie) { return language }
+        return preferred(acceptLanguage: acceptLanguage) ?? .en
+    }
+
+    /// The first of `Accept-Language`'s ranges (by quality, then order) that names a language we write.
+    public static func preferred(acceptLanguage: String?) -> Language? {
+        guard let acceptLanguage else { return nil }
+        let ranges = acceptLanguage.split(separator: ",").enumerated().compactMap { index, part -> (tag: String, q: Double, index: Int)? in
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = pieces.first?.lowercased(), !tag.isEmpty else { return nil }
+            let q = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return (tag, q, index)
+        }
+        for range in ranges.sorted(by: { $0.q != $1.q ? $0.q > $1.q : $0.index < $1.index }) where range.q > 0 {
+            let primary = String(range.tag.split(separator: "-").first ?? "")
+            if let language = Language(rawValue: primary) { return language }
+        }
+        return nil
+    }
+
+    /// `1 250 000,00 €` / `€1,250,000.00` of a decimal string from an API; the text as it is when it isn't one.
+    public func euros(decimal text: String?) -> String {
+        guard let text else { return "" }
+        return Money(text).map { euros($0) } ?? text
+    }
+
+    /// A moment, as a reader of the language writes it (UTC): `30 November 2026, 14:05`.
+    public func moment(_ date: Date) -> String {
+        let parts = UTC.calendar.dateComponents([.hour, .minute], from: date)
+        let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        return self == .en ? "\(day(date)), \(time) UTC" : "\(day(date)) à \(time) UTC"
+    }
+}
