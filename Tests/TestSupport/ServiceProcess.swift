@@ -19,9 +19,10 @@ public final class ServiceProcess: Sendable {
     /// - Parameters:
     ///   - executable: `coe-intake`, `coe-workflow`, …
     ///   - isolation: a unique name; the schema, exchange and queues derive from it.
-    public init(_ executable: String, isolation: String, extraEnvironment: [String: String] = [:]) throws {
+    ///   - port: where it answers; a free port when nil.
+    public init(_ executable: String, isolation: String, port: Int? = nil, extraEnvironment: [String: String] = [:]) throws {
         self.executable = executable
-        self.port = try Self.freePort()
+        self.port = try port ?? Self.freePort()
         let service = executable.replacingOccurrences(of: "coe-", with: "")
         var environment = ProcessInfo.processInfo.environment
         environment["COE_DATABASE_URL"] = try TestEnvironment.databaseURL()
@@ -29,7 +30,7 @@ public final class ServiceProcess: Sendable {
         environment["COE_AMQP_URL"] = ProcessInfo.processInfo.environment["COE_TEST_AMQP_URL"]
         environment["COE_AMQP_EXCHANGE"] = "\(isolation).events"
         environment["COE_AMQP_QUEUE_PREFIX"] = "\(isolation).\(service)"
-        environment["COE_HTTP_PORT"] = String(port)
+        environment["COE_HTTP_PORT"] = String(self.port)
         environment["COE_RETRY_DELAYS"] = "200ms,400ms,800ms"
         environment["COE_AMQP_HEARTBEAT"] = "5"
         // The test stack runs every service as its one broker user; LeastPrivilegeTests and the

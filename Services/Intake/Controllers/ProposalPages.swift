@@ -294,11 +294,15 @@ struct ProposalPages: Sendable {
         data["history"] = history.reversed().map { entry -> [String: Any] in
             let action = entry["action"] as? String ?? ""
             let actor = entry["actor"] as? [String: Any] ?? [:]
-            return [
+            var item: [String: Any] = [
                 "when": page.moment(Self.date(entry["at"])), "action": page.label("history", action),
-                "who": page.label("role", actor["role"] as? String ?? ""), "detail": entry["detail"] as? String ?? "",
-                "fields": (entry["changedFields"] as? [String] ?? []).map { page.strings.optional("field_\($0)") ?? $0 }.joined(separator: ", "),
+                "who": page.label("role", actor["role"] as? String ?? ""),
             ]
+            // swift-mustache shows a section for an empty string: only what is there is set.
+            if let detail = entry["detail"] as? String, !detail.isEmpty { item["detail"] = detail }
+            let fields = (entry["changedFields"] as? [String] ?? []).map { page.strings.optional("field_\($0)") ?? $0 }
+            if !fields.isEmpty { item["fields"] = fields.joined(separator: ", ") }
+            return item
         }
         if status == "approved" {
             data["funding"] = try await funding(of: id, page: page)

@@ -1,0 +1,112 @@
+import AsyncHTTPClient
+import Cycle
+import Events
+import Foundation
+import Testing
+import TestSupport
+
+/// The pages as an attacker meets them: forms posted without (or with another session's) CSRF
+/// token, the API called with the cookie alone, a cookie sent to another person's pages, a
+/// sign-in that would send the browser elsewhere, and what a browser is shown when it fails.
+@Suite("Pages: sign-in, CSRF and the authorization matrix through the cookie")
+struct PageSecurityTests {
+    @Test func cookiesCSRFAndScopingHoldThroughThePagesAndTheAPI() async throws {
+        try await PageStack.run { stack in
+            let http = CookieSession.makeClient()
+            defer { try? http.syncShutdown() }
+            let kz = try await CookieSession.signIn("fp-kz", at: stack.url, http: http)
+            let uz = try await CookieSession.signIn("fp-uz", at: stack.url, http: http)
+
+            // The session cookie: HttpOnly, SameSite, the whole site, a bounded life.
+            let signIn = try await CookieSession.send(http, "GET", stack.url + "/signin", cookie: nil, form: nil)
+            #expect(signIn.status == 200)
+            #expect(signIn.body.contains("Aigerim Nurlanovna"), "the sign-in page lists the configured people")
+            let nonce = try #require(signIn.headers("Set-Cookie").first { $0.hasPrefix("coe_signin=") })
+            let csrf = try #require(CookieSession.csrf(in: signIn.body))
+            let signedIn = try await CookieSession.send(
+                http, "POST", stack.url + "/signin", cookie: String(nonce.split(separator: ";")[0]),
+                form: [("_csrf", csrf), ("sub", "fp-kz"), ("next", "//evil.example/steal")])
+            let setCookie = try #require(signedIn.headers("Set-Cookie").first { $0.hasPrefix("coe_session=") })
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Path=/"))
+            #expect(setCookie.contains("Max-Age=1800"), "COE_SESSION_MINUTES=30")
+            #expect(signedIn.header("Location") == "/", "a sign-in never sends the browser to another site")
+
+            // The sign-in form itself needs its pre-session token (no login CSRF).
+            let forged = try await CookieSession.send(http, "POST", stack.url + "/signin", cookie: nil, form: [("_csrf", csrf), ("sub", "pm")])
+            #expect(forged.status == 403)
+            #expect(forged.headers("Set-Cookie").allSatisfy { !$0.hasPrefix("coe_session=") })
+
+            // Without a session, a page sends the browser to sign in and back.
+            let anonymous = try await CookieSession.send(http, "GET", stack.url + "/proposals", cookie: nil, form: nil)
+            #expect(anonymous.status == 303)
+            #expect(anonymous.header("Location") == "/signin?next=%2Fproposals")
+
+            // A form posted with the cookie but without the page's token changes nothing.
+            let form = try await kz.get("/proposals/new")
+            #expect(form.status == 200)
+            let token = try #require(CookieSession.csrf(in: form.body))
+            let fields: [(String, String)] = [("title", "Forged by another site"), ("summary", "x")]
+            let without = try await kz.post("/proposals/new", form: fields)
+            #expect(without.status == 403)
+            #expect(without.header("Content-Type")?.hasPrefix("text/html") == true, "a person reads a page, not problem+json")
+            #expect(without.body.contains("This form has expired"))
+            let uzForm = try await uz.get("/proposals/new")
+            let otherToken = try #require(CookieSession.csrf(in: uzForm.body))
+            #expect(otherToken != token, "each session has its own token")
+            #expect(try await kz.post("/proposals/new", form: [("_csrf", otherToken)] + fields).status == 403)
+            #expect(try await kz.post("/proposals/new", form: [("_csrf", "")] + fields).status == 403)
+            let fpKZ = stack.person("fp-kz")
+            #expect(try await stack.client.proposals(as: fpKZ).isEmpty, "no refused form made a proposal")
+
+            // The API takes the cookie too, but a change needs the CSRF header as well.
+            let body = #"{"title":"Through the API with the cookie"}"#
+            let noHeader = try await kz.postJSON("/v1/proposals", json: body)
+            #expect(noHeader.status == 403)
+            #expect(noHeader.body.contains("csrf"))
+            let withHeader = try await kz.postJSON("/v1/proposals", json: body, headers: [("X-CSRF-Token", token)])
+            #expect(withHeader.status == 201, "\(withHeader.body)")
+            #expect(try await kz.postJSON("/v1/proposals", json: body, headers: [("X-CSRF-Token", otherToken)]).status == 403)
+
+            // With the token, the page's form makes the draft, and the page shows it to its owner only.
+            let made = try await kz.post("/proposals/new", form: [("_csrf", token), ("form_id", "one")] + fields)
+            #expect(made.status == 303)
+            let location = try #require(made.header("Location"))
+            #expect(location.hasPrefix("/proposals/"))
+            let mine = try await kz.get(String(location.split(separator: "?")[0]))
+            #expect(mine.status == 200)
+            #expect(mine.body.contains("Forged by another site"))
+            let theirs = try await uz.get(String(location.split(separator: "?")[0]))
+            #expect(theirs.status == 404, "another country's focal point can't see it through the pages")
+            #expect(!theirs.body.contains("Forged by another site"))
+            #expect(!(try await uz.get("/proposals")).body.contains("Forged by another site"))
+            let apiTheirs = try await uz.get("/v1" + String(location.split(separator: "?")[0]), accept: "application/json")
+            #expect(apiTheirs.status == 404)
+            #expect(apiTheirs.header("Content-Type") == "application/problem+json")
+            #expect(try await uz.post(String(location.split(separator: "?")[0]) + "/withdraw", form: [("_csrf", otherToken)]).status == 404)
+            #expect(try await stack.client.proposals(as: fpKZ).count == 2)
+
+            // A role without business on a page gets a 403 page; an unknown page a 404 page.
+            let secretariat = try await CookieSession.signIn("sec-ca", at: stack.url, http: http)
+            let notTheirs = try await secretariat.get("/proposals/new")
+            #expect(notTheirs.status == 403)
+            #expect(notTheirs.header("Content-Type")?.hasPrefix("text/html") == true)
+            let unknown = try await kz.get("/proposals/not-a-uuid")
+            #expect(unknown.status == 404)
+            #expect(unknown.body.contains("<html"))
+
+            // An API address opened in a browser fails as a page; a client asking for JSON still gets problem details.
+            let browser = try await CookieSession.send(http, "GET", stack.url + "/v1/proposals", cookie: nil, form: nil, accept: "text/html,application/xhtml+xml,*/*;q=0.8")
+            #expect(browser.status == 401)
+            #expect(browser.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(browser.body.contains("Sign in"))
+            let client = try await CookieSession.send(http, "GET", stack.url + "/v1/proposals", cookie: nil, form: nil, accept: "application/json")
+            #expect(client.status == 401)
+            #expect(client.header("Content-Type") == "application/problem+json")
+
+            // Signing out clears the cookie; the old page's token is refused without a session.
+            let out = try await kz.post("/signout", form: [("_csrf", token)])
+            #expect(out.status == 303)
+            #expect(out.headers("Set-Cookie").contains { $0.hasPrefix("coe_session=;") && $0.contains("Max-Age=0") })
+        }
+    }
+}
