@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Messaging
 import NIOPosix
+import Pages
 import ServiceLifecycle
 import ServiceRuntime
 import Storage
@@ -121,6 +122,13 @@ struct NotificationsService: ServiceDefinition {
         SubscriptionController(dependencies: dependencies, store: store, policy: settings.webhookPolicy).addRoutes(to: router)
         DeliveryController(dependencies: dependencies, store: store, digests: digestMaker(dependencies, settings: settings)).addRoutes(to: router)
         FeedController(dependencies: dependencies, store: store, broadcaster: settings.broadcaster).addRoutes(to: router)
+    }
+
+    /// The person's inbox and notification preferences (the gateway sends `/inbox*` here).
+    static func addPages(to router: Router<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) throws {
+        let pages = try Pages.make(service: .module, authenticator: dependencies.authenticator, logger: dependencies.logger)
+        let group = pages.group(on: router)
+        InboxPages(pages: pages, publicURL: settings.renderer.publicURL).addRoutes(to: group)
     }
 
     static func services(_ dependencies: ServiceDependencies, settings: Settings) -> [any Service] {

@@ -8,7 +8,7 @@ extension NotificationFacts {
     private init(_ metadata: EventMetadata, _ type: EventType, proposal: ProposalSummary?, linkPath: String? = nil, values: [String: Value]) {
         self.init(
             eventID: metadata.id, type: type, occurredAt: metadata.occurredAt, proposal: proposal,
-            linkPath: linkPath ?? proposal.map { "proposals/\($0.id.lowercased)" } ?? "notifications", values: values)
+            linkPath: linkPath ?? proposal.map { "proposals/\($0.id.lowercased)" } ?? "inbox", values: values)
     }
 
     private static func summary(_ id: UUID, _ proposal: DecidedProposal) -> ProposalSummary {

@@ -82,11 +82,11 @@ struct MessageRenderer: Sendable {
     /// A day's digest for one person.
     func renderDigest(_ items: [DigestItem], for name: String, day: String, in language: Language) -> RenderedMessage {
         let context: [String: Any] = [
-            "recipientName": name, "day": language.day(iso: day), "count": items.count, "link": link("notifications"),
+            "recipientName": name, "day": language.day(iso: day), "count": items.count, "link": link("inbox"),
             "items": items.map { ["subject": $0.subject, "link": $0.link ?? ""] as [String: Any] },
         ]
         let output = library.render(context, withTemplate: "\(language.rawValue)/digest") ?? "digest"
-        return compose(output, link: link("notifications"), in: language)
+        return compose(output, link: link("inbox"), in: language)
     }
 
     private func resolve(_ value: NotificationFacts.Value, in language: Language) -> Any {
