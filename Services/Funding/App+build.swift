@@ -2,6 +2,7 @@ import Events
 import Foundation
 import Hummingbird
 import Messaging
+import Pages
 import ServiceRuntime
 import Storage
 
@@ -54,5 +55,11 @@ struct FundingService: ServiceDefinition {
         EnvelopeController(dependencies: dependencies, settings: settings).addRoutes(to: router)
         CommitmentController(dependencies: dependencies).addRoutes(to: router)
         ReportController(dependencies: dependencies, settings: settings).addRoutes(to: router)
+    }
+
+    /// The pages of envelopes, commitments and payments (`/funding…`), calling this service's API as the signed-in person.
+    static func addPages(to router: Router<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) throws {
+        let pages = try Pages.make(service: .module, authenticator: dependencies.authenticator, logger: dependencies.logger)
+        FundingPages(pages: pages).addRoutes(to: pages.group(on: router))
     }
 }
