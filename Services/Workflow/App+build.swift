@@ -2,6 +2,7 @@ import Events
 import Foundation
 import Hummingbird
 import Messaging
+import Pages
 import ServiceLifecycle
 import ServiceRuntime
 import Storage
@@ -59,6 +60,14 @@ struct WorkflowService: ServiceDefinition {
 
     static func addRoutes(to router: RouterGroup<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) {
         ReviewController(dependencies: dependencies, rules: settings.rules).addRoutes(to: router)
+    }
+
+    /// The pages of reviews: each person's work list and the case page with its forms.
+    static func addPages(to router: Router<ServiceRequestContext>, dependencies: ServiceDependencies, settings: Settings) throws {
+        let pages = try Pages.make(service: .module, authenticator: dependencies.authenticator, logger: dependencies.logger)
+        let group = pages.group(on: router)
+        ReviewPages(pages: pages).addRoutes(to: group)
+        ReviewCasePages(pages: pages).addRoutes(to: group)
     }
 
     static func services(_ dependencies: ServiceDependencies, settings: Settings) -> [any Service] {
