@@ -439,7 +439,7 @@ struct ReviewCasePages: Sendable {
     func decisionResult(_ decision: [String: Any], page: PageRequest) -> [String: Any] {
         let outcome = decision["outcome"] as? String ?? ""
         var result: [String: Any] = [
-            "outcome": outcome, "outcome_label": page.label("decision_outcome", outcome),
+            "outcome": outcome, "outcome_label": page.label("decided", outcome),
             "when": page.day(ReviewPages.date(decision["decidedAt"])),
         ]
         if let budget = decision["approvedBudget"] as? String { result["approved_budget"] = page.language.euros(decimal: budget) }
@@ -508,7 +508,7 @@ struct ReviewCasePages: Sendable {
             "schedule_hint": page.strings("schedule_hint", ["cap": String(cap)]),
             "envelope_heading": page.strings("envelope_heading", ["region": page.region(region), "year": String(year)]),
         ]
-        if let envelope = (await envelopes).flatMap({ ReviewPages.envelope(of: $0, page: page) }) { form["envelope"] = envelope } else { form["envelope_unavailable"] = true }
+        for (key, value) in ReviewPages.envelope(await envelopes, region: region, year: year, page: page) { form[key] = value }
         let entries = (await ranking)?.items ?? []
         if let entry = entries.first(where: { $0["proposalId"] as? String == reviewCase["proposalId"] as? String }) {
             form["rank"] = page.strings("ranking_position", ["rank": ReviewPages.text(entry["rank"]), "count": String(entries.count), "region": page.region(region)])
@@ -522,7 +522,7 @@ struct ReviewCasePages: Sendable {
         if let outcome = (round["screening"] as? [String: Any])?["outcome"] as? String { item["screening"] = page.label("screening_outcome", outcome) }
         item["assessments"] = String((round["assessments"] as? [Any] ?? []).count)
         if let decision = round["decision"] as? [String: Any] {
-            item["decision"] = page.label("decision_outcome", decision["outcome"] as? String ?? "")
+            item["decision"] = page.label("decided", decision["outcome"] as? String ?? "")
             let reasons = decision["reasons"] as? [String] ?? []
             if !reasons.isEmpty { item["reasons"] = reasons.joined(separator: "; ") }
         }

@@ -114,7 +114,6 @@ struct ReviewPages: Sendable {
         var sections: [[String: Any]] = []
         for region in regions {
             let ranking = try await page.client.document(.workflow, "/v1/rankings", query: [("region", region)], as: page.person).items
-            let envelope = envelopes.map { Self.envelope(of: $0.filter { $0.region == region }, page: page) }
             let available = envelopes.flatMap { list in try? Money.sum(list.filter { $0.region == region }.map(\.available)) }
             let rows = ranking.map { entry -> [String: Any] in
                 let id = entry["proposalId"] as? String ?? ""
@@ -141,12 +140,22 @@ struct ReviewPages: Sendable {
                 "region": region, "region_name": page.region(region), "rows": rows,
                 "caption": page.strings("ranking_caption", ["region": page.region(region)]),
             ]
-            if let envelope { section["envelope"] = envelope } else { section["envelope_unavailable"] = true }
+            for (key, value) in Self.envelope(envelopes, region: region, year: year, page: page) { section[key] = value }
             sections.append(section)
         }
         var data: [String: Any] = ["sections": sections, "intro": page.strings("decisions_intro", ["year": String(year)])]
         if sections.isEmpty { data["empty"] = true }
         return try await page.render("reviews-decisions", title: page.strings["decisions_title"], data)
+    }
+
+    /// What a page shows of a region's envelope: `envelope`, or why there is none to show
+    /// (`envelope_none`: funding has none for the year; `envelope_unavailable`: funding didn't answer).
+    static func envelope(_ envelopes: [Envelope]?, region: String, year: Int, page: PageRequest) -> [String: Any] {
+        guard let envelopes else { return ["envelope_unavailable": true] }
+        guard let envelope = envelope(of: envelopes.filter { $0.region == region }, page: page) else {
+            return ["envelope_none": page.strings("envelope_none", ["region": page.region(region), "year": String(year)])]
+        }
+        return ["envelope": envelope]
     }
 
     /// A region's envelopes of the year (one per instrument) as one: its amount, what is committed, what is left.
