@@ -100,6 +100,8 @@ struct ReviewCasePages: Sendable {
         if let mine {
             data["problems"] = summary(of: mine, rules: rules, page: page)
             data["has_problems"] = true
+            // A 409 is not the person's typing to correct: the case is not (or no longer) where the form expected it.
+            data["problems_heading"] = page.strings[mine.status == .conflict ? "refused_conflict_heading" : "form_problems_heading"]
         }
 
         // Screening
