@@ -83,7 +83,6 @@ struct ReviewCasePages: Sendable {
         let rounds = reviewCase["rounds"] as? [[String: Any]] ?? []
         let current = rounds.last ?? [:]
         let role = page.caller.role
-        let mine = refused
 
         var data = ReviewPages.row(of: reviewCase, page: page)
         data["case_id"] = id
@@ -97,33 +96,31 @@ struct ReviewCasePages: Sendable {
         case .focalPoint: data["back"] = ["href": "/proposals/\(id)", "label": page.strings["back_to_proposal"]]
         case .finance: break
         }
-        if let mine {
-            data["problems"] = summary(of: mine, rules: rules, page: page)
+        if let refused {
+            data["problems"] = summary(of: refused, rules: rules, page: page)
             data["has_problems"] = true
             // A 409 is not the person's typing to correct: the case is not (or no longer) where the form expected it.
-            data["problems_heading"] = page.strings[mine.status == .conflict ? "refused_conflict_heading" : "form_problems_heading"]
+            data["problems_heading"] = page.strings[refused.status == .conflict ? "refused_conflict_heading" : "form_problems_heading"]
         }
 
-        // Screening
         if let screening = current["screening"] as? [String: Any] { data["screening_result"] = screeningResult(screening, rules: rules, page: page) }
         if actions.contains("screen") {
-            data["screening_form"] = screeningForm(rules: rules, refused: mine?.form == "screening" ? mine : nil, page: page)
+            data["screening_form"] = screeningForm(rules: rules, refused: refused?.form == "screening" ? refused : nil, page: page)
         }
         if data["screening_result"] != nil || data["screening_form"] != nil { data["show_screening"] = true }
 
         // Reviewers: shown to those who see who reviews (the API gives a reviewer only their own assignment).
         let assignments = reviewCase["assignments"] as? [[String: Any]] ?? []
         if role == .secretariat || role == .admin || role == .finance {
-            data["reviewers"] = reviewers(assignments, round: current, canUnassign: actions.contains("unassign"), refused: mine, page: page)
+            data["reviewers"] = reviewers(assignments, round: current, canUnassign: actions.contains("unassign"), refused: refused, page: page)
         }
         if actions.contains("assign") {
             let involved = Set([reviewCase["leadCountry"] as? String].compactMap { $0 } + (reviewCase["participatingCountries"] as? [String] ?? []))
             data["assign_form"] = await assignForm(
                 assigned: Set(assignments.compactMap { $0["reviewer"] as? String }), involved: involved,
-                refused: mine?.form == "assign" ? mine : nil, page: page)
+                refused: refused?.form == "assign" ? refused : nil, page: page)
         }
 
-        // Assessments
         let assessments = current["assessments"] as? [[String: Any]] ?? []
         if !assessments.isEmpty {
             data["assessments"] = assessmentRows(assessments, rules: rules, page: page)
@@ -139,15 +136,14 @@ struct ReviewCasePages: Sendable {
         if actions.contains("assess") || actions.contains("amend") {
             let own = assessments.first { $0["reviewer"] as? String == page.caller.sub }
             data["assessment_form"] = assessmentForm(
-                rules: rules, amending: actions.contains("amend"), own: own, refused: mine?.form == "assessment" ? mine : nil, page: page)
+                rules: rules, amending: actions.contains("amend"), own: own, refused: refused?.form == "assessment" ? refused : nil, page: page)
         }
         if data["assessments"] != nil || data["assessment_form"] != nil || data["scores_text"] != nil { data["show_assessments"] = true }
 
-        // Decision
         if let decision = current["decision"] as? [String: Any] { data["decision_result"] = decisionResult(decision, page: page) }
         if actions.contains("approve") || actions.contains("reject") || actions.contains("request_revision") {
             data["decision_form"] = await decisionForm(
-                of: reviewCase, rules: rules, actions: actions, refused: mine?.form == "decision" ? mine : nil, page: page)
+                of: reviewCase, rules: rules, actions: actions, refused: refused?.form == "decision" ? refused : nil, page: page)
         }
         if data["decision_result"] != nil || data["decision_form"] != nil { data["show_decision"] = true }
 
