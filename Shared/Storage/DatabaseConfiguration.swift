@@ -43,6 +43,10 @@ public struct DatabaseConfiguration: Sendable {
         guard valid else {
             throw StorageError(.invalidConfiguration, "'\(schema)' is not a valid schema name (lower-case letters, digits, '_')")
         }
+        // PostgreSQL refuses to create such a schema (42939) only when the migrations run: say it at start.
+        guard !schema.hasPrefix("pg_") else {
+            throw StorageError(.invalidConfiguration, "'\(schema)' is not a valid schema name: PostgreSQL reserves the prefix pg_")
+        }
     }
 
     /// One connection working in ``schema``, for one-off jobs such as `migrate`; close it when done.

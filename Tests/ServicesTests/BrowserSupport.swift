@@ -40,6 +40,7 @@ struct Browser: Sendable {
 
     func click(_ css: String) async throws { try await driver.clickAndWait(css) }
     func fill(_ css: String, _ text: String) async throws { try await driver.find(css).fill(text) }
+    func select(_ css: String, value: String) async throws { try await driver.select(css, value: value) }
     func text(_ css: String) async throws -> String { Self.plain(try await driver.text(css)) }
     func exists(_ css: String) async throws -> Bool { try await driver.exists(css) }
     func path() async throws -> String {

@@ -45,7 +45,7 @@ struct PageStack: Sendable {
 
     /// Starts everything, runs `body`, and stops everything (each service must exit cleanly).
     static func run(_ body: (PageStack) async throws -> Void) async throws {
-        let isolation = TestEnvironment.uniqueName("pg")
+        let isolation = TestEnvironment.uniqueName("web")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(isolation)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let peopleFile = directory.appendingPathComponent("people.json")
@@ -101,26 +101,13 @@ struct PageStack: Sendable {
     /// deploy/local/gateway.sh, on this stack's ports.
     func gateway(_ command: String) async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [root.appendingPathComponent("deploy/local/gateway.sh").path, command]
-        var environment = ProcessInfo.processInfo.environment
-        environment["COE_STACK"] = isolation
-        environment["COE_STACK_DIR"] = gatewayDirectory.deletingLastPathComponent().path
-        environment["COE_GATEWAY_PORT"] = String(gatewayPort)
-        environment["COE_INTAKE_PORT"] = String(intake.port)
-        environment["COE_WORKFLOW_PORT"] = String(workflow.port)
-        environment["COE_FUNDING_PORT"] = String(funding.port)
-        environment["COE_NOTIFICATIONS_PORT"] = String(notifications.port)
-        process.environment = environment
-        try process.run()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
-        guard process.terminationStatus == 0 else { throw ServiceProcessError(message: "gateway.sh \(command) exited \(process.terminationStatus)") }
+        try await runBashScript(
+            root.appendingPathComponent("deploy/local/gateway.sh").path, [command],
+            environment: [
+                "COE_STACK": isolation, "COE_STACK_DIR": gatewayDirectory.deletingLastPathComponent().path,
+                "COE_GATEWAY_PORT": String(gatewayPort), "COE_INTAKE_PORT": String(intake.port), "COE_WORKFLOW_PORT": String(workflow.port),
+                "COE_FUNDING_PORT": String(funding.port), "COE_NOTIFICATIONS_PORT": String(notifications.port),
+            ])
     }
 
     /// An envelope for `region` this year, large enough for the tests' approvals.

@@ -13,7 +13,18 @@ struct PageSecurityTests {
     @Test func cookiesCSRFAndScopingHoldThroughThePagesAndTheAPI() async throws {
         try await PageStack.run { stack in
             let http = CookieSession.makeClient()
-            defer { try? http.syncShutdown() }
+            do {
+                try await Self.check(stack, http: http)
+            } catch {
+                try? await http.shutdown()
+                throw error
+            }
+            try await http.shutdown()
+        }
+    }
+
+    static func check(_ stack: PageStack, http: HTTPClient) async throws {
+        do {
             let kz = try await CookieSession.signIn("fp-kz", at: stack.url, http: http)
             let uz = try await CookieSession.signIn("fp-uz", at: stack.url, http: http)
 

@@ -100,6 +100,8 @@ public final class WebDriver: Sendable {
 
     /// A PNG of the whole page: the window is made as tall as the page first.
     public func fullPageScreenshot(width: Int = 1280) async throws -> Data {
+        // From the top, with no field focused (a focused field scrolls itself into view).
+        try await execute("if (document.activeElement) { document.activeElement.blur(); } window.scrollTo(0, 0);")
         let height = try await execute("return Math.min(document.documentElement.scrollHeight, 4000);") as? Int ?? 900
         _ = try await command("POST", "/window/rect", ["width": width, "height": max(height + 120, 600)])
         let data = try await screenshot()
@@ -175,10 +177,19 @@ public final class WebDriver: Sendable {
         try await find("\(selectCSS) option[value=\"\(value)\"]").click()
     }
 
-    /// Clicks `css` and waits until the next page has loaded.
-    public func clickAndWait(_ css: String) async throws {
-        try await find(css).click()
-        try await waitForLoad()
+    /// Clicks `css` (a link or a form's button) and waits until the page it leads to has
+    /// loaded: the old page is marked first, so its own "complete" is not taken for the new one's.
+    public func clickAndWait(_ css: String, timeout: Duration = .seconds(30)) async throws {
+        let element = try await find(css)
+        try await execute("window.__coeLeaving = true;")
+        try await element.click()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let arrived = try? await execute("return window.__coeLeaving !== true && document.readyState === 'complete';") as? Bool
+            if arrived == true { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw WebDriverError("clicking \(css) led to no new page within \(timeout)")
     }
 
     public func waitForLoad(timeout: Duration = .seconds(30)) async throws {

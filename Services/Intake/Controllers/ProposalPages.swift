@@ -153,7 +153,9 @@ struct ProposalPages: Sendable {
             "regions": reference.regions.map { ["code": $0.code, "name": $0.name(in: page.language), "selected": $0.code == region] },
             "countries": reference.regions.map { item -> [String: Any] in
                 [
-                    "region": item.name(in: page.language),
+                    "region": item.name(in: page.language), "code": item.code,
+                    // The proposal's own region, and any holding a chosen country, open without a click.
+                    "open": item.code == region || item.countries.contains { participating.contains($0) },
                     "countries": item.countries.map { code -> [String: Any] in
                         ["code": code, "name": reference.countryName(code, in: page.language), "checked": participating.contains(code),
                          "lead": code == (values["leadCountry"] as? String)]

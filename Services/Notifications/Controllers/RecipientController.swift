@@ -41,7 +41,7 @@ struct RecipientController: Sendable {
         parameters.limitLength(of: "region", to: 10)
         try parameters.validate()
         let query = parameters
-        try access.checkIsAdmin("reads the recipients directory")
+        try access.checkMayList(role: query.filters["role"])
         let filter = RecipientRepository.Filter(
             role: query.filters["role"], country: query.filters["country"], region: query.filters["region"],
             active: query.filters["active"].map { $0 == "true" }, limit: query.limit, after: query.after)
