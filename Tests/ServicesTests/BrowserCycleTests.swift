@@ -22,8 +22,25 @@ struct BrowserCycleTests {
                 for reviewer in ["rev-fr", "rev-de"] { try await Self.reviewerAssesses(browser, reviewer: reviewer, proposal: proposal) }
                 try await Self.programmeManagerApproves(browser, proposal: proposal)
                 let payment = try await Self.financeRecordsAndAnotherVerifies(browser, proposal: proposal)
-                try await Self.focalPointSeesApprovalPaymentAndNotification(browser, proposal: proposal, payment: payment)
+                try await Self.focalPointSeesApprovalPaymentAndNotification(browser, stack: stack, proposal: proposal, payment: payment)
                 try await Self.frenchFocalPoint(browser)
+            }
+        }
+    }
+
+    /// The audit every screenshot runs finds what it looks for (a page made to fail each check).
+    @Test func theAccessibilityAuditFindsWhatItChecks() async throws {
+        let page = """
+            <html><body><h1>One</h1><h1>Two</h1><input name="nameless"><button></button><a href="/x"></a>
+            <p id="twice" style="color:#999;background:#fff">Faint grey text</p><p id="twice">again</p>
+            <svg role="img"><rect width="1" height="1"/></svg><table><tr><td>no headers</td></tr></table></body></html>
+            """
+        try await Browser.run(base: "data:text/html;charset=utf-8,") { browser in
+            try await browser.driver.go("data:text/html;charset=utf-8," + (page.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            let problems = try await browser.accessibilityProblems().joined(separator: "; ")
+            for expected in ["unlabelled control nameless", "unnamed button", "unnamed a /x", "2 h1 elements", "no lang on html", "repeated id twice",
+                             "chart without a title", "table without headers", "contrast 2.85 of \"Faint grey text\""] {
+                #expect(problems.contains(expected), "\(expected) not in: \(problems)")
             }
         }
     }
@@ -177,7 +194,7 @@ struct BrowserCycleTests {
 
     // MARK: The focal point again
 
-    static func focalPointSeesApprovalPaymentAndNotification(_ browser: Browser, proposal: String, payment: String) async throws {
+    static func focalPointSeesApprovalPaymentAndNotification(_ browser: Browser, stack: PageStack, proposal: String, payment: String) async throws {
         try await browser.signIn("fp-kz", next: "/proposals/\(proposal)")
         // Intake learns of the approval through the bus.
         #expect(try await browser.eventually(reloading: "/proposals/\(proposal)") { try await browser.text("#proposal-status") == "Approved" })
@@ -190,6 +207,20 @@ struct BrowserCycleTests {
         })
         #expect(Int(try await browser.text("#unread-count")) ?? 0 > 0)
         try await browser.screenshot("inbox")
+
+        // The header's unread count follows the feed's stream through the gateway: reading
+        // everything elsewhere (here, through the API) sets it to 0 on this open page, unreloaded.
+        try await browser.go("/proposals")
+        #expect(try await browser.text("[data-unread]") != "0")
+        try await Task.sleep(for: .seconds(1))
+        _ = try await stack.client.change(.notifications, "POST", "/v1/notifications/read-all", body: nil, expecting: [200, 204], as: stack.person("fp-kz"))
+        var live = false
+        for _ in 0..<100 where !live {
+            live = try await browser.text("[data-unread]") == "0"
+            if !live { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(live, "the badge was updated by the stream, without a reload")
+        try await browser.go("/inbox")
         try await browser.click("li[data-event=\"proposal.approved\"][data-proposal=\"\(proposal)\"] h3 a")
         #expect(try await browser.path() == "/proposals/\(proposal)", "the notification leads to the proposal's page")
 
