@@ -98,14 +98,17 @@ public final class WebDriver: Sendable {
         return data
     }
 
-    /// A PNG of the whole page: the window is made as tall as the page first.
-    public func fullPageScreenshot(width: Int = 1280) async throws -> Data {
+    /// A PNG of the whole page: the window (as wide as it is) is made as tall as the page first.
+    public func fullPageScreenshot() async throws -> Data {
+        let rect = try await command("GET", "/window/rect") as? [String: Any]
+        let width = rect?["width"] as? Int ?? 1280
+        let height = rect?["height"] as? Int ?? 900
         // From the top, with no field focused (a focused field scrolls itself into view).
         try await execute("if (document.activeElement) { document.activeElement.blur(); } window.scrollTo(0, 0);")
-        let height = try await execute("return Math.min(document.documentElement.scrollHeight, 4000);") as? Int ?? 900
-        _ = try await command("POST", "/window/rect", ["width": width, "height": max(height + 120, 600)])
+        let page = try await execute("return Math.min(document.documentElement.scrollHeight, 4000);") as? Int ?? height
+        _ = try await command("POST", "/window/rect", ["width": width, "height": max(page + 120, 600)])
         let data = try await screenshot()
-        _ = try await command("POST", "/window/rect", ["width": width, "height": 900])
+        _ = try await command("POST", "/window/rect", ["width": width, "height": height])
         return data
     }
 

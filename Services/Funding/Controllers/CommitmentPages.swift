@@ -17,11 +17,11 @@ struct CommitmentPages: Sendable {
         group.get("funding/commitments/{id}", use: show)
         group.post("funding/commitments/{id}/retry", use: retry)
         group.get("funding/commitments/{id}/retry") { request, context in
-            FundingPages.redirect(request, to: "/funding/commitments/\(try FundingPages.id(context))")
+            FundingPages.redirect(request, to: "/funding/commitments/\(try PageValue.id(context))")
         }
         group.post("funding/commitments/{id}/payments", use: record)
         group.get("funding/commitments/{id}/payments") { request, context in
-            FundingPages.redirect(request, to: "/funding/commitments/\(try FundingPages.id(context))")
+            FundingPages.redirect(request, to: "/funding/commitments/\(try PageValue.id(context))")
         }
     }
 
@@ -94,13 +94,13 @@ struct CommitmentPages: Sendable {
     }
 
     func row(of commitment: [String: Any], page: PageRequest, finance: Bool) -> [String: Any] {
-        let status = FundingPages.text(commitment["status"])
+        let status = PageValue.text(commitment["status"])
         let actions = commitment["allowedActions"] as? [String] ?? []
         return [
-            "id": FundingPages.text(commitment["id"]), "proposal_id": FundingPages.text(commitment["proposalId"]),
-            "reference": FundingPages.text(commitment["reference"]), "title": FundingPages.text(commitment["title"]),
+            "id": PageValue.text(commitment["id"]), "proposal_id": PageValue.text(commitment["proposalId"]),
+            "reference": PageValue.text(commitment["reference"]), "title": PageValue.text(commitment["title"]),
             "region": page.region(commitment["region"] as? String), "country": page.country(commitment["leadCountry"] as? String),
-            "year": FundingPages.text(commitment["year"]), "status": status, "status_label": page.label("commitment", status),
+            "year": PageValue.text(commitment["year"]), "status": status, "status_label": page.label("commitment", status),
             "amount": page.language.euros(decimal: commitment["amount"] as? String),
             "disbursed": page.language.euros(decimal: commitment["disbursed"] as? String),
             "remaining": page.language.euros(decimal: commitment["remaining"] as? String),
@@ -115,7 +115,7 @@ struct CommitmentPages: Sendable {
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> Response {
         let page = try await pages.open(request, context: context)
         try Self.requireReader(page)
-        return try await show(page, id: try FundingPages.id(context), record: nil, decision: nil, status: .ok)
+        return try await show(page, id: try PageValue.id(context), record: nil, decision: nil, status: .ok)
     }
 
     func show(_ page: PageRequest, id: String, record: RecordAttempt?, decision: DecisionAttempt?, general: [String] = [], status: HTTPResponse.Status) async throws -> Response {
@@ -128,23 +128,23 @@ struct CommitmentPages: Sendable {
         let actions = commitment["allowedActions"] as? [String] ?? []
         let payments = commitment["payments"] as? [[String: Any]] ?? []
         let schedule = commitment["paymentSchedule"] as? [[String: Any]] ?? []
-        let state = FundingPages.text(commitment["status"])
-        let reference = FundingPages.text(commitment["reference"])
+        let state = PageValue.text(commitment["status"])
+        let reference = PageValue.text(commitment["reference"])
 
         var data = row(of: commitment, page: page, finance: finance)
-        data["participating"] = FundingPages.optional(
+        data["participating"] = PageValue.optional(
             (commitment["participatingCountries"] as? [String] ?? []).map { page.country($0) }.joined(separator: ", "))
         // The page's title is the layout's; the project's own goes in its line and the facts.
-        data["title_text"] = FundingPages.text(commitment["title"])
-        data["project_line"] = FundingPages.text(commitment["title"])
+        data["title_text"] = PageValue.text(commitment["title"])
+        data["project_line"] = PageValue.text(commitment["title"])
         data["blocked_text"] = strings("blocked_text", ["shortfall": page.language.euros(decimal: commitment["shortfall"] as? String)])
-        data["instrument"] = FundingPages.text(commitment["instrument"])
+        data["instrument"] = PageValue.text(commitment["instrument"])
         data["released"] = page.language.euros(decimal: commitment["released"] as? String)
         data["is_closed"] = state == "closed"
         data["is_blocked"] = state == "blocked"
-        data["approved_on"] = page.day(FundingPages.date(commitment["approvedAt"]))
-        data["committed_on"] = FundingPages.optional(page.day(FundingPages.date(commitment["committedAt"])))
-        data["closed_on"] = FundingPages.optional(page.day(FundingPages.date(commitment["closedAt"])))
+        data["approved_on"] = page.day(PageValue.date(commitment["approvedAt"]))
+        data["committed_on"] = PageValue.optional(page.day(PageValue.date(commitment["committedAt"])))
+        data["closed_on"] = PageValue.optional(page.day(PageValue.date(commitment["closedAt"])))
         data["schedule"] = schedule.map { tranche in scheduleRow(tranche, payments: payments, page: page) }
         data["payments"] = payments.sorted { ($0["sequence"] as? NSNumber)?.intValue ?? 0 < ($1["sequence"] as? NSNumber)?.intValue ?? 0 }.map {
             paymentRow($0, commitmentID: id, reference: reference, finance: finance && actions.contains("verify"), decision: decision, page: page)
@@ -174,11 +174,11 @@ struct CommitmentPages: Sendable {
                 "refused": false,
                 "tranche_field": refusal.field("tranche", name: "tranche", value: chosen, label: strings["field_tranche"], required: true),
                 "tranches": schedule.map { tranche -> [String: Any] in
-                    let kind = FundingPages.text(tranche["tranche"])
+                    let kind = PageValue.text(tranche["tranche"])
                     return [
                         "value": kind, "selected": kind == chosen,
                         "label": strings("tranche_option", [
-                            "tranche": page.label("tranche", kind), "percent": FundingPages.text(tranche["percent"]),
+                            "tranche": page.label("tranche", kind), "percent": PageValue.text(tranche["percent"]),
                             "amount": language.euros(decimal: tranche["amount"] as? String),
                         ]),
                     ]
@@ -195,7 +195,7 @@ struct CommitmentPages: Sendable {
                 "note_field": refusal.field("note", name: "note", value: mine?.values["note"] ?? "", label: strings["field_note"]),
             ]
         }
-        if finance && actions.contains("record_recovery") && FundingPages.money(commitment["disbursed"]) > .zero {
+        if finance && actions.contains("record_recovery") && PageValue.money(commitment["disbursed"]) > .zero {
             let mine = record?.kind == "recovery" ? record : nil
             let refusal = mine?.refusal ?? FundingRefusal()
             data["recovery"] = [
@@ -220,11 +220,11 @@ struct CommitmentPages: Sendable {
 
     /// A tranche of the schedule: what it was to pay, what is verified and what awaits verification.
     func scheduleRow(_ tranche: [String: Any], payments: [[String: Any]], page: PageRequest) -> [String: Any] {
-        let kind = FundingPages.text(tranche["tranche"])
-        let scheduled = FundingPages.money(tranche["amount"])
-        let ofTranche = payments.filter { FundingPages.text($0["kind"]) == "disbursement" && FundingPages.text($0["tranche"]) == kind }
+        let kind = PageValue.text(tranche["tranche"])
+        let scheduled = PageValue.money(tranche["amount"])
+        let ofTranche = payments.filter { PageValue.text($0["kind"]) == "disbursement" && PageValue.text($0["tranche"]) == kind }
         func sum(_ status: String) -> Money {
-            Money(cents: ofTranche.filter { FundingPages.text($0["status"]) == status }.reduce(0) { $0 &+ FundingPages.money($1["amount"]).cents })
+            Money(cents: ofTranche.filter { PageValue.text($0["status"]) == status }.reduce(0) { $0 &+ PageValue.money($1["amount"]).cents })
         }
         let verified = sum("verified"), pending = sum("pending")
         let (state, css): (String, String) =
@@ -233,7 +233,7 @@ struct CommitmentPages: Sendable {
             : verified > .zero ? ("part_paid", "submitted")
             : ("not_paid", "none")
         return [
-            "tranche": page.label("tranche", kind), "code": kind, "percent": FundingPages.text(tranche["percent"]),
+            "tranche": page.label("tranche", kind), "code": kind, "percent": PageValue.text(tranche["percent"]),
             "scheduled": page.euros(scheduled), "verified": page.euros(verified), "pending": page.euros(pending),
             "state": css, "state_label": page.strings["schedule_\(state)"],
         ]
@@ -241,9 +241,9 @@ struct CommitmentPages: Sendable {
 
     /// The tranche a new payment most likely pays: the first of the schedule with no verified payment yet.
     func nextTranche(schedule: [[String: Any]], payments: [[String: Any]]) -> String {
-        let paid = Set(payments.filter { FundingPages.text($0["kind"]) == "disbursement" && FundingPages.text($0["status"]) == "verified" }
-            .map { FundingPages.text($0["tranche"]) })
-        let kinds = schedule.map { FundingPages.text($0["tranche"]) }
+        let paid = Set(payments.filter { PageValue.text($0["kind"]) == "disbursement" && PageValue.text($0["status"]) == "verified" }
+            .map { PageValue.text($0["tranche"]) })
+        let kinds = schedule.map { PageValue.text($0["tranche"]) }
         return kinds.first { !paid.contains($0) } ?? kinds.first ?? ""
     }
 
@@ -254,25 +254,25 @@ struct CommitmentPages: Sendable {
         _ payment: [String: Any], commitmentID: String, reference: String, finance: Bool, decision: DecisionAttempt?, page: PageRequest
     ) -> [String: Any] {
         let strings = page.strings
-        let id = FundingPages.text(payment["id"])
-        let kind = FundingPages.text(payment["kind"])
-        let status = FundingPages.text(payment["status"])
-        let recorder = FundingPages.text((payment["recordedBy"] as? [String: Any])?["sub"])
-        let decider = FundingPages.text((payment["decidedBy"] as? [String: Any])?["sub"])
-        let label = kind == "recovery" ? strings["movement_recovery"] : page.label("tranche", FundingPages.text(payment["tranche"]))
+        let id = PageValue.text(payment["id"])
+        let kind = PageValue.text(payment["kind"])
+        let status = PageValue.text(payment["status"])
+        let recorder = PageValue.text((payment["recordedBy"] as? [String: Any])?["sub"])
+        let decider = PageValue.text((payment["decidedBy"] as? [String: Any])?["sub"])
+        let label = kind == "recovery" ? strings["movement_recovery"] : page.label("tranche", PageValue.text(payment["tranche"]))
         let amount = page.language.euros(decimal: payment["amount"] as? String)
         let pending = status == "pending"
         let own = recorder == page.person.sub
         let attempt = decision?.paymentID == id ? decision : nil
         let refusal = attempt?.refusal ?? FundingRefusal()
         return [
-            "id": id, "commitment_id": commitmentID, "sequence": FundingPages.text(payment["sequence"]), "label": label, "amount": amount,
-            "value_date": page.language.day(iso: FundingPages.text(payment["valueDate"])), "bank_reference": FundingPages.text(payment["bankReference"]),
-            "note": FundingPages.optional(FundingPages.text(payment["note"] ?? payment["reason"])), "status": status, "status_label": page.label("payment", status),
+            "id": id, "commitment_id": commitmentID, "sequence": PageValue.text(payment["sequence"]), "label": label, "amount": amount,
+            "value_date": page.language.day(iso: PageValue.text(payment["valueDate"])), "bank_reference": PageValue.text(payment["bankReference"]),
+            "note": PageValue.optional(PageValue.text(payment["note"] ?? payment["reason"])), "status": status, "status_label": page.label("payment", status),
             "recorded_by": own ? strings("recorded_by_you", ["sub": recorder]) : recorder,
-            "recorded_on": page.day(FundingPages.date(payment["recordedAt"])),
-            "decided_by": FundingPages.optional(decider), "decided_on": page.day(FundingPages.date(payment["decidedAt"])),
-            "rejection_reason": FundingPages.optional(FundingPages.text(payment["rejectionReason"])),
+            "recorded_on": page.day(PageValue.date(payment["recordedAt"])),
+            "decided_by": PageValue.optional(decider), "decided_on": page.day(PageValue.date(payment["decidedAt"])),
+            "rejection_reason": PageValue.optional(PageValue.text(payment["rejectionReason"])),
             "may_decide": finance && pending && !own,
             "four_eyes": finance && pending && own,
             "back": "commitment", "form_id": UUID().uuidString.lowercased(),
@@ -286,14 +286,14 @@ struct CommitmentPages: Sendable {
     }
 
     func ledgerRow(_ entry: [String: Any], page: PageRequest) -> [String: Any] {
-        let movement = FundingPages.text(entry["movement"])
-        let status = FundingPages.text(entry["status"])
+        let movement = PageValue.text(entry["movement"])
+        let status = PageValue.text(entry["status"])
         return [
-            "sequence": FundingPages.text(entry["sequence"]), "value_date": page.language.day(iso: FundingPages.text(entry["valueDate"])),
-            "movement": movement == "recovery" ? page.strings["movement_recovery"] : page.label("tranche", FundingPages.text(entry["tranche"])),
+            "sequence": PageValue.text(entry["sequence"]), "value_date": page.language.day(iso: PageValue.text(entry["valueDate"])),
+            "movement": movement == "recovery" ? page.strings["movement_recovery"] : page.label("tranche", PageValue.text(entry["tranche"])),
             "amount": page.language.euros(decimal: entry["amount"] as? String), "status": status, "status_label": page.label("payment", status),
-            "bank_reference": FundingPages.text(entry["bankReference"]), "recorded_by": FundingPages.text(entry["recordedBy"]),
-            "decided_by": FundingPages.text(entry["decidedBy"]), "rejection_reason": FundingPages.optional(FundingPages.text(entry["rejectionReason"])),
+            "bank_reference": PageValue.text(entry["bankReference"]), "recorded_by": PageValue.text(entry["recordedBy"]),
+            "decided_by": PageValue.text(entry["decidedBy"]), "rejection_reason": PageValue.optional(PageValue.text(entry["rejectionReason"])),
             "disbursed_to_date": page.language.euros(decimal: entry["disbursedToDate"] as? String),
             "remaining": page.language.euros(decimal: entry["remaining"] as? String),
         ]
@@ -306,7 +306,7 @@ struct CommitmentPages: Sendable {
     @Sendable func retry(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
         try page.require(.finance)
-        let id = try FundingPages.id(context)
+        let id = try PageValue.id(context)
         let fromList = form["back"] == "list"
         do {
             // One key per commitment: a retry that succeeded is answered again, one refused is not kept.
@@ -327,7 +327,7 @@ struct CommitmentPages: Sendable {
     @Sendable func record(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
         try page.require(.finance)
-        let id = try FundingPages.id(context)
+        let id = try PageValue.id(context)
         let kind = form["kind"] == "recovery" ? "recovery" : "disbursement"
         var body: [String: Any] = ["kind": kind]
         if kind == "disbursement" {
@@ -336,7 +336,7 @@ struct CommitmentPages: Sendable {
         } else if let reason = form["reason"] {
             body["reason"] = reason
         }
-        if let amount = form["amount"] { body["amount"] = FundingPages.decimal(amount) }
+        if let amount = form["amount"] { body["amount"] = PageValue.decimal(amount) }
         if let day = form["valueDate"] { body["valueDate"] = day }
         if let bank = form["bankReference"] { body["bankReference"] = bank }
         do {

@@ -47,7 +47,7 @@ struct EnvelopePages: Sendable {
         // The report has what envelopes don't: what was disbursed, counted as the API counts it.
         var figures: [String: [String: Any]] = [:]
         for row in report.object["rows"] as? [[String: Any]] ?? [] {
-            figures["\(FundingPages.text(row["region"]))|\(FundingPages.text(row["instrument"]))"] = row
+            figures["\(PageValue.text(row["region"]))|\(PageValue.text(row["instrument"]))"] = row
         }
         let envelopes = all.filter { $0.year == year }.sorted {
             ($0.region, $0.instrument) < ($1.region, $1.instrument)
@@ -58,7 +58,7 @@ struct EnvelopePages: Sendable {
         var totals = (amount: Money.zero, committed: Money.zero, disbursed: Money.zero, available: Money.zero)
         for envelope in envelopes {
             let row = figures["\(envelope.region)|\(envelope.instrument)"] ?? [:]
-            let disbursed = FundingPages.money(row["disbursed"])
+            let disbursed = PageValue.money(row["disbursed"])
             // Committed but not yet paid: what the bar shows beside the disbursed part.
             let outstanding = Money(cents: max(0, envelope.committed.cents - disbursed.cents))
             let instrument = instruments.count > 1 ? " · \(envelope.instrument)" : ""
@@ -104,7 +104,7 @@ struct EnvelopePages: Sendable {
         var years = Set(all.map(\.year))
         years.insert(FundingPages.currentYear)
         years.insert(year)
-        let committedProjects = (report.object["totals"] as? [String: Any]).map { FundingPages.money($0["committed"]) > .zero } ?? false
+        let committedProjects = (report.object["totals"] as? [String: Any]).map { PageValue.money($0["committed"]) > .zero } ?? false
 
         var data: [String: Any] = [
             "year": year, "envelopes": rows, "empty": rows.isEmpty, "chart": chart, "finance": finance,
@@ -161,7 +161,7 @@ struct EnvelopePages: Sendable {
         if let year = form["year"] { body["year"] = Int(year).map { $0 as Any } ?? year }
         if let region = form["region"] { body["region"] = region }
         if let instrument = form["instrument"] { body["instrument"] = instrument }
-        if let amount = form["amount"] { body["amount"] = FundingPages.decimal(amount) }
+        if let amount = form["amount"] { body["amount"] = PageValue.decimal(amount) }
         if let reason = form["reason"] { body["reason"] = reason }
         let year = form["year"].flatMap { FundingPages.year(Substring($0)) } ?? FundingPages.currentYear
         do {
@@ -182,9 +182,9 @@ struct EnvelopePages: Sendable {
     @Sendable func adjust(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
         try page.require(.finance)
-        let id = try FundingPages.id(context)
+        let id = try PageValue.id(context)
         var body: [String: Any] = [:]
-        if let delta = form["delta"] { body["delta"] = FundingPages.decimal(delta) }
+        if let delta = form["delta"] { body["delta"] = PageValue.decimal(delta) }
         if let reason = form["reason"] { body["reason"] = reason }
         let year = form["year"].flatMap { FundingPages.year(Substring($0)) } ?? FundingPages.currentYear
         do {

@@ -23,33 +23,6 @@ struct FundingPages: Sendable {
 
     // MARK: Reading values
 
-    /// A path's UUID, lowercased as the API writes it; a page that can't exist otherwise.
-    static func id(_ context: ServiceRequestContext, _ name: String = "id") throws -> String {
-        guard let text = context.parameters.get(name), let id = UUID(uuidString: text) else { throw PageError.notFound }
-        return id.uuidString.lowercased()
-    }
-
-    static func text(_ value: Any?) -> String {
-        switch value {
-        case let text as String: text
-        case let number as NSNumber: number.stringValue
-        default: ""
-        }
-    }
-
-    /// Text for a template's section: `false` when empty, since Mustache renders a section for any string, the empty one too.
-    static func optional(_ text: String?) -> Any {
-        guard let text, !text.isEmpty else { return false }
-        return text
-    }
-
-    static func date(_ value: Any?) -> Date? {
-        guard let text = value as? String else { return nil }
-        return (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-    }
-
-    static func money(_ value: Any?) -> Money { (value as? String).flatMap(Money.init) ?? .zero }
-
     /// A year of `?year=` the API would take, else nil.
     static func year(_ text: Substring?) -> Int? {
         guard let text, let year = Int(text), (2000...2100).contains(year) else { return nil }
@@ -57,20 +30,6 @@ struct FundingPages: Sendable {
     }
 
     static var currentYear: Int { UTC.year(of: Date()) }
-
-    /// An amount as people type it, as the API's decimal string: `1 250 000,50` and
-    /// `1,250,000.50` are both `1250000.50`; `−250 000` is `-250000`. Anything else is sent as
-    /// typed, for the API to say what is wrong with it.
-    static func decimal(_ text: String) -> String {
-        var compact = text.filter { !$0.isWhitespace && $0 != "\u{00A0}" && $0 != "\u{202F}" && $0 != "€" }
-        compact = compact.replacingOccurrences(of: "\u{2212}", with: "-")
-        if compact.contains(","), !compact.contains("."), compact.split(separator: ",").last.map({ $0.count <= 2 }) == true,
-           compact.filter({ $0 == "," }).count == 1 {
-            return compact.replacingOccurrences(of: ",", with: ".")
-        }
-        if compact.contains(","), compact.contains(".") { return compact.replacingOccurrences(of: ",", with: "") }
-        return compact
-    }
 
     /// A rate the API gives as a decimal string (`28.73`), written for the language; a dash when
     /// the API has none (its divisor was 0.00).

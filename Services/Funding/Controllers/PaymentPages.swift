@@ -20,7 +20,7 @@ struct PaymentPages: Sendable {
         group.post("funding/commitments/{id}/payments/{paymentId}/reject", use: reject)
         for action in ["verify", "reject"] {
             group.get("funding/commitments/{id}/payments/{paymentId}/\(action)") { request, context in
-                FundingPages.redirect(request, to: "/funding/commitments/\(try FundingPages.id(context))")
+                FundingPages.redirect(request, to: "/funding/commitments/\(try PageValue.id(context))")
             }
         }
     }
@@ -40,13 +40,13 @@ struct PaymentPages: Sendable {
         let finance = page.caller.role == .finance
         let rows = items.map { item -> [String: Any] in
             let payment = item["payment"] as? [String: Any] ?? [:]
-            let id = FundingPages.text(payment["id"])
-            let recorder = FundingPages.text((payment["recordedBy"] as? [String: Any])?["sub"])
+            let id = PageValue.text(payment["id"])
+            let recorder = PageValue.text((payment["recordedBy"] as? [String: Any])?["sub"])
             let own = recorder == page.person.sub
-            let kind = FundingPages.text(payment["kind"])
-            let label = kind == "recovery" ? strings["movement_recovery"] : page.label("tranche", FundingPages.text(payment["tranche"]))
+            let kind = PageValue.text(payment["kind"])
+            let label = kind == "recovery" ? strings["movement_recovery"] : page.label("tranche", PageValue.text(payment["tranche"]))
             let amount = page.language.euros(decimal: payment["amount"] as? String)
-            let reference = FundingPages.text(item["reference"])
+            let reference = PageValue.text(item["reference"])
             let mayDecide = (item["mayDecide"] as? Bool) ?? ((item["mayDecide"] as? NSNumber)?.boolValue ?? false)
             // The API's `why` is English for developers; the two reasons a page can know are written in the person's language.
             let why: String? =
@@ -55,13 +55,13 @@ struct PaymentPages: Sendable {
                 : !finance ? strings["only_finance_verifies"]
                 : (item["why"] as? String) ?? strings["cannot_decide"]
             return [
-                "id": id, "commitment_id": FundingPages.text(item["commitmentId"]), "proposal_id": FundingPages.text(item["proposalId"]),
-                "reference": reference, "title": FundingPages.text(item["title"]), "region": page.region(item["region"] as? String),
+                "id": id, "commitment_id": PageValue.text(item["commitmentId"]), "proposal_id": PageValue.text(item["proposalId"]),
+                "reference": reference, "title": PageValue.text(item["title"]), "region": page.region(item["region"] as? String),
                 "country": page.country(item["leadCountry"] as? String), "label": label, "amount": amount,
-                "value_date": page.language.day(iso: FundingPages.text(payment["valueDate"])),
-                "bank_reference": FundingPages.text(payment["bankReference"]),
+                "value_date": page.language.day(iso: PageValue.text(payment["valueDate"])),
+                "bank_reference": PageValue.text(payment["bankReference"]),
                 "recorded_by": own ? strings("recorded_by_you", ["sub": recorder]) : recorder,
-                "recorded_on": page.day(FundingPages.date(payment["recordedAt"])),
+                "recorded_on": page.day(PageValue.date(payment["recordedAt"])),
                 "may_decide": mayDecide, "four_eyes": !mayDecide && own && finance, "why": why.map { $0 as Any } ?? false, "back": "queue",
                 "verify_label": strings("verify_label", ["payment": "\(reference) \(label) \(amount)"]),
             ]
@@ -80,8 +80,8 @@ struct PaymentPages: Sendable {
     @Sendable func verify(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
         try page.require(.finance)
-        let id = try FundingPages.id(context)
-        let paymentID = try FundingPages.id(context, "paymentId")
+        let id = try PageValue.id(context)
+        let paymentID = try PageValue.id(context, "paymentId")
         let fromQueue = form["back"] == "queue"
         do {
             // A verification has no body: one key per payment makes a double click one verification.
@@ -103,8 +103,8 @@ struct PaymentPages: Sendable {
     @Sendable func reject(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
         try page.require(.finance)
-        let id = try FundingPages.id(context)
-        let paymentID = try FundingPages.id(context, "paymentId")
+        let id = try PageValue.id(context)
+        let paymentID = try PageValue.id(context, "paymentId")
         var body: [String: Any] = [:]
         if let reason = form["reason"] { body["reason"] = reason }
         do {

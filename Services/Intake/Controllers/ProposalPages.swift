@@ -49,7 +49,7 @@ struct ProposalPages: Sendable {
             "status": status, "status_label": page.label("status", status),
             "country": page.country(proposal["leadCountry"] as? String), "region": page.region(proposal["region"] as? String),
             "budget": page.language.euros(decimal: proposal["requestedBudget"] as? String),
-            "updated": page.day(Self.date(proposal["updatedAt"])),
+            "updated": page.day(PageValue.date(proposal["updatedAt"])),
         ]
     }
 
@@ -82,7 +82,7 @@ struct ProposalPages: Sendable {
 
     @Sendable func editForm(request: Request, context: ServiceRequestContext) async throws -> Response {
         let page = try await pages.open(request, context: context)
-        let id = try Self.id(context)
+        let id = try PageValue.id(context)
         let proposal = try await page.client.document(.intake, "/v1/proposals/\(id)", as: page.person)
         guard (proposal.object["allowedActions"] as? [String] ?? []).contains("update"), page.caller.role == .focalPoint else {
             throw PageError.forbidden
@@ -94,7 +94,7 @@ struct ProposalPages: Sendable {
 
     @Sendable func update(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
-        let id = try Self.id(context)
+        let id = try PageValue.id(context)
         let body = Self.body(of: form, clearing: true)
         let then = form["then"]
         do {
@@ -139,8 +139,8 @@ struct ProposalPages: Sendable {
             "title_field": field("title", values["title"] as? String ?? ""),
             "summary_field": field("summary", values["summary"] as? String ?? ""),
             "objectives_field": field("objectives", objectives),
-            "budget_field": field("requestedBudget", Self.text(values["requestedBudget"])),
-            "duration_field": field("durationMonths", Self.text(values["durationMonths"])),
+            "budget_field": field("requestedBudget", PageValue.text(values["requestedBudget"])),
+            "duration_field": field("durationMonths", PageValue.text(values["durationMonths"])),
             "region_field": field("region", region),
             "lead_field": field("leadCountry", values["leadCountry"] as? String ?? ""),
             "participating_field": field("participatingCountries", ""),
@@ -189,7 +189,7 @@ struct ProposalPages: Sendable {
         body["cbrnCategories"] = form.values("cbrnCategories")
         body["cbrnAreas"] = form.values("cbrnAreas")
         // A budget is a decimal string in the API: `1 250 000,00` and `1,250,000.00` are read as people write them.
-        put("requestedBudget", form["requestedBudget"].map(Self.decimal))
+        put("requestedBudget", form["requestedBudget"].map(PageValue.decimal))
         if let months = form["durationMonths"] { body["durationMonths"] = Int(months).map { $0 as Any } ?? months } else if clearing { body["durationMonths"] = NSNull() }
         let names = form.all("partner_name"), countries = form.all("partner_country"), roles = form.all("partner_role")
         body["implementingPartners"] = names.indices.compactMap { index -> [String: Any]? in
@@ -223,22 +223,11 @@ struct ProposalPages: Sendable {
         return values
     }
 
-    /// `1 250 000,50` → `1250000.50`; `1,250,000.50` → `1250000.50`; anything else as typed.
-    static func decimal(_ text: String) -> String {
-        let compact = text.filter { !$0.isWhitespace && $0 != "\u{00A0}" && $0 != "\u{202F}" && $0 != "€" }
-        if compact.contains(","), !compact.contains("."), compact.split(separator: ",").last.map({ $0.count <= 2 }) == true,
-           compact.filter({ $0 == "," }).count == 1 {
-            return compact.replacingOccurrences(of: ",", with: ".")
-        }
-        if compact.contains(","), compact.contains(".") { return compact.replacingOccurrences(of: ",", with: "") }
-        return compact
-    }
-
     // MARK: Submit and withdraw
 
     @Sendable func submit(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, _) = try await pages.post(request, context: context)
-        return try await submitting(try Self.id(context), page: page)
+        return try await submitting(try PageValue.id(context), page: page)
     }
 
     /// Submits; when the proposal isn't complete, the form shows what is missing beside each field.
@@ -256,7 +245,7 @@ struct ProposalPages: Sendable {
 
     @Sendable func withdraw(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
-        let id = try Self.id(context)
+        let id = try PageValue.id(context)
         var body: [String: Any] = [:]
         if let reason = form["reason"] { body["reason"] = reason }
         _ = try await page.client.change(.intake, "POST", "/v1/proposals/\(id)/withdraw", body: body, expecting: [200], as: page.person)
@@ -267,7 +256,7 @@ struct ProposalPages: Sendable {
 
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> Response {
         let page = try await pages.open(request, context: context)
-        let id = try Self.id(context)
+        let id = try PageValue.id(context)
         async let historyAnswer = page.client.document(.intake, "/v1/proposals/\(id)/history", as: page.person)
         let answer = try await page.client.document(.intake, "/v1/proposals/\(id)", as: page.person)
         let proposal = answer.object
@@ -280,9 +269,9 @@ struct ProposalPages: Sendable {
         data["objectives"] = proposal["objectives"] as? [String] ?? []
         data["participating"] = (proposal["participatingCountries"] as? [String] ?? []).map { page.country($0) }.joined(separator: ", ")
         data["categories"] = (proposal["cbrnCategories"] as? [String] ?? []).map { page.label("cbrn", $0) }.joined(separator: ", ")
-        data["duration"] = Self.text(proposal["durationMonths"])
-        data["revision"] = Self.text(proposal["revision"])
-        data["submitted"] = page.day(Self.date(proposal["submittedAt"]))
+        data["duration"] = PageValue.text(proposal["durationMonths"])
+        data["revision"] = PageValue.text(proposal["revision"])
+        data["submitted"] = page.day(PageValue.date(proposal["submittedAt"]))
         data["can_edit"] = mine && actions.contains("update")
         data["can_submit"] = mine && actions.contains("submit")
         data["can_withdraw"] = mine && actions.contains("withdraw")
@@ -292,12 +281,12 @@ struct ProposalPages: Sendable {
         data["approved_budget"] = page.language.euros(decimal: proposal["approvedBudget"] as? String)
         data["reasons"] = proposal["decisionReasons"] as? [String] ?? []
         data["has_reasons"] = !(proposal["decisionReasons"] as? [String] ?? []).isEmpty
-        data["decided_on"] = page.day(Self.date(proposal["decidedAt"]))
+        data["decided_on"] = page.day(PageValue.date(proposal["decidedAt"]))
         data["history"] = history.reversed().map { entry -> [String: Any] in
             let action = entry["action"] as? String ?? ""
             let actor = entry["actor"] as? [String: Any] ?? [:]
             var item: [String: Any] = [
-                "when": page.moment(Self.date(entry["at"])), "action": page.label("history", action),
+                "when": page.moment(PageValue.date(entry["at"])), "action": page.label("history", action),
                 "who": page.label("role", actor["role"] as? String ?? ""),
             ]
             // swift-mustache shows a section for an empty string: only what is there is set.
@@ -333,21 +322,4 @@ struct ProposalPages: Sendable {
 
     // MARK: Reading values
 
-    static func id(_ context: ServiceRequestContext) throws -> String {
-        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw PageError.notFound }
-        return id.uuidString.lowercased()
-    }
-
-    static func text(_ value: Any?) -> String {
-        switch value {
-        case let text as String: text
-        case let number as NSNumber: number.stringValue
-        default: ""
-        }
-    }
-
-    static func date(_ value: Any?) -> Date? {
-        guard let text = value as? String else { return nil }
-        return (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-    }
 }

@@ -54,7 +54,7 @@ struct InboxPages: Sendable {
         let id = item["id"] as? String ?? ""
         let type = item["eventType"] as? String ?? ""
         let read = (item["read"] as? NSNumber)?.boolValue ?? (item["readAt"] as? String != nil)
-        let created = Self.date(item["createdAt"])
+        let created = PageValue.date(item["createdAt"])
         let label = page.label("event", type.replacingOccurrences(of: ".", with: "_"))
         var subject = item["subject"] as? String ?? ""
         // The subject is the mail's, tagged for a mailbox; inside the system the tag says nothing.
@@ -66,7 +66,7 @@ struct InboxPages: Sendable {
             "reference": item["reference"] as? String ?? "", "proposal_id": item["proposalId"] as? String ?? "",
             "paragraphs": Self.paragraphs(of: item["body"] as? String ?? "", link: item["link"] as? String),
         ]
-        if read, let readAt = Self.date(item["readAt"]) { data["read_on"] = page.strings("inbox_read_on", ["when": page.moment(readAt)]) }
+        if read, let readAt = PageValue.date(item["readAt"]) { data["read_on"] = page.strings("inbox_read_on", ["when": page.moment(readAt)]) }
         return data
     }
 
@@ -237,8 +237,4 @@ struct InboxPages: Sendable {
         }
     }
 
-    static func date(_ value: Any?) -> Date? {
-        guard let text = value as? String else { return nil }
-        return (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-    }
 }

@@ -12,7 +12,7 @@ extension ReviewCasePages {
     /// The secretariat's screening: every item of the checklist met or not, the outcome, the reasons.
     @Sendable func screen(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
-        let id = try ReviewPages.id(context)
+        let id = try PageValue.id(context)
         let met = Set(form.values("met"))
         var answers: [String: Any] = [:]
         // The form lists the checklist it showed; an unticked box is an item not met.
@@ -21,7 +21,7 @@ extension ReviewCasePages {
             if let note = form["note_\(key)"] { answer["note"] = note }
             answers[key] = answer
         }
-        var body: [String: Any] = ["answers": answers, "reasons": ReviewPages.lines(form["reasons"])]
+        var body: [String: Any] = ["answers": answers, "reasons": PageValue.lines(form["reasons"])]
         if let outcome = form["outcome"] { body["outcome"] = outcome }
         return try await attempt(page, id: id, form: form, name: "screening") {
             _ = try await page.client.change(
@@ -33,7 +33,7 @@ extension ReviewCasePages {
     /// The secretariat assigns a reviewer chosen in the list, or one typed in.
     @Sendable func assign(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
-        let id = try ReviewPages.id(context)
+        let id = try PageValue.id(context)
         var body: [String: Any] = [:]
         if let sub = form["reviewer"] {
             // The list's reviewer as the list knows them: what the API needs is looked up again, not trusted from the form.
@@ -57,7 +57,7 @@ extension ReviewCasePages {
     /// The secretariat takes a reviewer off the case.
     @Sendable func unassign(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
-        let id = try ReviewPages.id(context)
+        let id = try PageValue.id(context)
         guard let reviewer = form["reviewer"] else { throw PageError.badRequest("no reviewer named") }
         let path = reviewer.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? reviewer
         return try await attempt(page, id: id, form: form, name: "unassign") {
@@ -69,7 +69,7 @@ extension ReviewCasePages {
     /// An assigned reviewer's assessment, or its amendment (`PUT …/assessments/me`).
     @Sendable func assess(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
-        let id = try ReviewPages.id(context)
+        let id = try PageValue.id(context)
         var scores: [String: Any] = [:]
         for key in form.values("criterion") {
             var mark: [String: Any] = [:]
@@ -97,14 +97,14 @@ extension ReviewCasePages {
     /// The programme manager's decision: an approval with its budget and payment schedule, a rejection, or a revision request.
     @Sendable func decide(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
-        let id = try ReviewPages.id(context)
-        var body: [String: Any] = ["reasons": ReviewPages.lines(form["reasons"])]
+        let id = try PageValue.id(context)
+        var body: [String: Any] = ["reasons": PageValue.lines(form["reasons"])]
         let outcome = form["outcome"]
         if let outcome { body["outcome"] = outcome }
         var rows: [Int] = []
         // The budget and the schedule belong to an approval; the schedule's prefilled rows must not refuse a rejection.
         if outcome == "approved" {
-            if let budget = form["approvedBudget"] { body["approvedBudget"] = ReviewPages.decimal(budget) }
+            if let budget = form["approvedBudget"] { body["approvedBudget"] = PageValue.decimal(budget) }
             let tranches = form.all("tranche"), shares = form.all("share")
             var schedule: [[String: Any]] = []
             for index in 0..<max(tranches.count, shares.count) {

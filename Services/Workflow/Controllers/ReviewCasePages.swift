@@ -67,7 +67,7 @@ struct ReviewCasePages: Sendable {
 
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> Response {
         let page = try await pages.open(request, context: context)
-        return try await render(page, id: try ReviewPages.id(context))
+        return try await render(page, id: try PageValue.id(context))
     }
 
     // MARK: The page
@@ -86,8 +86,8 @@ struct ReviewCasePages: Sendable {
 
         var data = ReviewPages.row(of: reviewCase, page: page)
         data["case_id"] = id
-        data["round"] = ReviewPages.text(current["number"])
-        data["revision"] = ReviewPages.text(reviewCase["revision"])
+        data["round"] = PageValue.text(current["number"])
+        data["revision"] = PageValue.text(reviewCase["revision"])
         data["facts"] = facts(of: reviewCase, page: page)
         switch role {
         case .secretariat: data["back"] = ["href": "/reviews", "label": page.strings["back_to_queue"]]
@@ -128,7 +128,7 @@ struct ReviewCasePages: Sendable {
         }
         if let scores = reviewCase["scores"] as? [String: Any], (scores["assessments"] as? NSNumber)?.intValue ?? 0 > 0 {
             data["scores_text"] = page.strings("scores_summary", [
-                "count": ReviewPages.text(scores["assessments"]), "needed": ReviewPages.text(rules["minimumAssessments"]),
+                "count": PageValue.text(scores["assessments"]), "needed": PageValue.text(rules["minimumAssessments"]),
                 "weighted": ReviewPages.score(scores["weightedScore"] as? String, page: page),
                 "average": ReviewPages.score(scores["averageScore"] as? String, page: page),
             ])
@@ -155,8 +155,8 @@ struct ReviewCasePages: Sendable {
             let action = entry["action"] as? String ?? ""
             let actor = entry["actor"] as? [String: Any] ?? [:]
             var item: [String: Any] = [
-                "when": page.moment(ReviewPages.date(entry["at"])), "action": action, "action_label": page.label("review_history", action),
-                "who": page.label("role", actor["role"] as? String ?? ""), "round": ReviewPages.text(entry["round"]),
+                "when": page.moment(PageValue.date(entry["at"])), "action": action, "action_label": page.label("review_history", action),
+                "who": page.label("role", actor["role"] as? String ?? ""), "round": PageValue.text(entry["round"]),
             ]
             // swift-mustache shows a section for an empty string: only what is there is set.
             if let detail = entry["detail"] as? String, !detail.isEmpty { item["detail"] = detail }
@@ -177,7 +177,7 @@ struct ReviewCasePages: Sendable {
             "budget": page.language.euros(decimal: reviewCase["requestedBudget"] as? String),
             "categories": (proposal["cbrnCategories"] as? [String] ?? []).map { page.label("cbrn", $0) }.joined(separator: ", "),
             "areas": (proposal["cbrnAreas"] as? [String] ?? []).map { page.label("area", $0) }.joined(separator: ", "),
-            "opened": page.day(ReviewPages.date(reviewCase["openedAt"])),
+            "opened": page.day(PageValue.date(reviewCase["openedAt"])),
             "objectives": proposal["objectives"] as? [String] ?? [],
         ]
         if let months = proposal["durationMonths"] as? NSNumber { facts["duration"] = page.strings("months", ["count": months.stringValue]) }
@@ -213,7 +213,7 @@ struct ReviewCasePages: Sendable {
         }
         var result: [String: Any] = [
             "outcome": outcome, "outcome_label": page.label("screening_outcome", outcome), "answers": answers,
-            "when": page.day(ReviewPages.date(screening["screenedAt"])),
+            "when": page.day(PageValue.date(screening["screenedAt"])),
         ]
         let reasons = screening["reasons"] as? [String] ?? []
         if !reasons.isEmpty {
@@ -253,7 +253,7 @@ struct ReviewCasePages: Sendable {
             let sub = assignment["reviewer"] as? String ?? ""
             var row: [String: Any] = [
                 "sub": sub, "name": assignment["name"] as? String ?? sub, "country": ReviewPages.nationality(assignment["country"] as? String, page: page),
-                "assigned_on": page.day(ReviewPages.date(assignment["assignedAt"])), "assessed": assessed.contains(sub),
+                "assigned_on": page.day(PageValue.date(assignment["assignedAt"])), "assessed": assessed.contains(sub),
                 "assessed_label": page.strings[assessed.contains(sub) ? "reviewer_assessed" : "reviewer_not_assessed"],
                 "control": Self.controlID(sub),
                 "unassign_label": page.strings("unassign_named", ["name": assignment["name"] as? String ?? sub]),
@@ -369,12 +369,12 @@ struct ReviewCasePages: Sendable {
                 "number": index + 1, "weighted": ReviewPages.score(assessment["weightedTotal"] as? String, page: page),
                 "average": ReviewPages.score(assessment["averageScore"] as? String, page: page),
                 "recommendation": recommendation, "recommendation_label": page.label("recommendation", recommendation),
-                "submitted": page.day(ReviewPages.date(assessment["submittedAt"])),
+                "submitted": page.day(PageValue.date(assessment["submittedAt"])),
                 "scores": (assessment["scores"] as? [[String: Any]] ?? []).map { score -> [String: Any] in
                     let key = score["criterion"] as? String ?? ""
                     return [
-                        "label": criterionLabel(key, rules: rules, page: page), "weight": ReviewPages.text(score["weight"]),
-                        "score": ReviewPages.text(score["score"]), "comment": score["comment"] as? String ?? "",
+                        "label": criterionLabel(key, rules: rules, page: page), "weight": PageValue.text(score["weight"]),
+                        "score": PageValue.text(score["score"]), "comment": score["comment"] as? String ?? "",
                     ]
                 },
             ]
@@ -388,7 +388,7 @@ struct ReviewCasePages: Sendable {
                 row["who_country"] = ReviewPages.nationality(country, page: page)
             }
             if let comment = assessment["comment"] as? String, !comment.isEmpty { row["comment"] = comment }
-            if let amended = ReviewPages.date(assessment["amendedAt"]) { row["amended"] = page.day(amended) }
+            if let amended = PageValue.date(assessment["amendedAt"]) { row["amended"] = page.day(amended) }
             return row
         }
     }
@@ -402,7 +402,7 @@ struct ReviewCasePages: Sendable {
         let criteria = (rules["criteria"] as? [[String: Any]] ?? []).map { criterion -> [String: Any] in
             let key = criterion["key"] as? String ?? ""
             let weight = (criterion["weight"] as? NSNumber)?.intValue ?? 0
-            let score = typed.map { $0["score_\(key)"] ?? "" } ?? ReviewPages.text(previous[key]?["score"])
+            let score = typed.map { $0["score_\(key)"] ?? "" } ?? PageValue.text(previous[key]?["score"])
             let comment = typed.map { $0["comment_\(key)"] ?? "" } ?? (previous[key]?["comment"] as? String ?? "")
             if let value = Int(score) { weighted += weight * value; weights += weight } else { complete = false }
             var field = Self.field(
@@ -438,12 +438,12 @@ struct ReviewCasePages: Sendable {
         let outcome = decision["outcome"] as? String ?? ""
         var result: [String: Any] = [
             "outcome": outcome, "outcome_label": page.label("decided", outcome),
-            "when": page.day(ReviewPages.date(decision["decidedAt"])),
+            "when": page.day(PageValue.date(decision["decidedAt"])),
         ]
         if let budget = decision["approvedBudget"] as? String { result["approved_budget"] = page.language.euros(decimal: budget) }
         let schedule = (decision["paymentSchedule"] as? [[String: Any]] ?? []).map { tranche -> [String: Any] in
             [
-                "tranche": page.label("tranche", tranche["tranche"] as? String ?? ""), "percent": ReviewPages.text(tranche["percent"]),
+                "tranche": page.label("tranche", tranche["tranche"] as? String ?? ""), "percent": PageValue.text(tranche["percent"]),
                 "amount": page.language.euros(decimal: tranche["amount"] as? String),
             ]
         }
@@ -509,14 +509,14 @@ struct ReviewCasePages: Sendable {
         for (key, value) in ReviewPages.envelope(await envelopes, region: region, year: year, page: page) { form[key] = value }
         let entries = (await ranking)?.items ?? []
         if let entry = entries.first(where: { $0["proposalId"] as? String == reviewCase["proposalId"] as? String }) {
-            form["rank"] = page.strings("ranking_position", ["rank": ReviewPages.text(entry["rank"]), "count": String(entries.count), "region": page.region(region)])
+            form["rank"] = page.strings("ranking_position", ["rank": PageValue.text(entry["rank"]), "count": String(entries.count), "region": page.region(region)])
             form["cumulative"] = page.language.euros(decimal: entry["cumulativeRequested"] as? String)
         }
         return form
     }
 
     func earlierRound(_ round: [String: Any], page: PageRequest) -> [String: Any] {
-        var item: [String: Any] = ["number": ReviewPages.text(round["number"]), "revision": ReviewPages.text(round["revision"])]
+        var item: [String: Any] = ["number": PageValue.text(round["number"]), "revision": PageValue.text(round["revision"])]
         if let outcome = (round["screening"] as? [String: Any])?["outcome"] as? String { item["screening"] = page.label("screening_outcome", outcome) }
         item["assessments"] = String((round["assessments"] as? [Any] ?? []).count)
         if let decision = round["decision"] as? [String: Any] {

@@ -119,15 +119,15 @@ struct ReviewPages: Sendable {
                 let id = entry["proposalId"] as? String ?? ""
                 var row = due[id] ?? [:]
                 row["id"] = id
-                row["rank"] = Self.text(entry["rank"])
+                row["rank"] = PageValue.text(entry["rank"])
                 row["reference"] = entry["reference"] as? String ?? ""
                 row["title"] = entry["title"] as? String ?? ""
                 row["country"] = page.country(entry["leadCountry"] as? String)
                 let scores = entry["scores"] as? [String: Any] ?? [:]
                 row["weighted"] = Self.score(scores["weightedScore"] as? String, page: page)
-                row["assessments"] = Self.text(scores["assessments"])
+                row["assessments"] = PageValue.text(scores["assessments"])
                 let recommendations = (entry["recommendations"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }
-                row["recommendations"] = recommendations.map { "\(page.label("recommendation", $0.key)) × \(Self.text($0.value))" }.joined(separator: ", ")
+                row["recommendations"] = recommendations.map { "\(page.label("recommendation", $0.key)) × \(PageValue.text($0.value))" }.joined(separator: ", ")
                 row["requested"] = page.language.euros(decimal: entry["requestedBudget"] as? String)
                 row["cumulative"] = page.language.euros(decimal: entry["cumulativeRequested"] as? String)
                 if let available, let cumulative = (entry["cumulativeRequested"] as? String).flatMap(Money.init) {
@@ -181,7 +181,7 @@ struct ReviewPages: Sendable {
             "budget": page.language.euros(decimal: item["requestedBudget"] as? String),
             "overdue": item["overdue"] as? Bool ?? false,
         ]
-        if let due = date(item["dueAt"]) { row["due"] = page.day(due) }
+        if let due = PageValue.date(item["dueAt"]) { row["due"] = page.day(due) }
         return row
     }
 
@@ -212,38 +212,4 @@ struct ReviewPages: Sendable {
         return page.language == .fr ? text.replacingOccurrences(of: ".", with: ",") : text
     }
 
-    static func id(_ context: ServiceRequestContext) throws -> String {
-        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw PageError.notFound }
-        return id.uuidString.lowercased()
-    }
-
-    static func text(_ value: Any?) -> String {
-        switch value {
-        case let text as String: text
-        case let number as NSNumber: number.stringValue
-        default: ""
-        }
-    }
-
-    static func date(_ value: Any?) -> Date? {
-        guard let text = value as? String else { return nil }
-        return (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-    }
-
-    /// `1 250 000,50` → `1250000.50`; `1,250,000.50` → `1250000.50`; anything else as typed
-    /// (the API says what is wrong with it). Intake's proposal form reads budgets the same way.
-    static func decimal(_ text: String) -> String {
-        let compact = text.filter { !$0.isWhitespace && $0 != "\u{00A0}" && $0 != "\u{202F}" && $0 != "€" }
-        if compact.contains(","), !compact.contains("."), compact.split(separator: ",").last.map({ $0.count <= 2 }) == true,
-           compact.filter({ $0 == "," }).count == 1 {
-            return compact.replacingOccurrences(of: ",", with: ".")
-        }
-        if compact.contains(","), compact.contains(".") { return compact.replacingOccurrences(of: ",", with: "") }
-        return compact
-    }
-
-    /// A textarea's lines, trimmed, blanks left out: one reason per line.
-    static func lines(_ text: String?) -> [String] {
-        (text ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
 }
