@@ -90,16 +90,27 @@ public actor TokenMinter: TokenSource {
     public func token(for person: Person) async throws -> String {
         let now = Date()
         if let cached = cache[person], cached.renewAt > now { return cached.token }
+        let token = try await sign(for: person, at: now, id: nil)
+        cache[person] = Cached(token: token, renewAt: now.addingTimeInterval(Self.seconds(settings.lifetime) - Self.seconds(settings.renewBefore)))
+        return token
+    }
+
+    /// A token of its own for each call, never cached and with a unique `jti`: a session (the
+    /// development sign-in) must not share its token, nor the CSRF token derived from it, with
+    /// another sign-in of the same person.
+    public func freshToken(for person: Person) async throws -> String {
+        try await sign(for: person, at: Date(), id: UUID().uuidString.lowercased())
+    }
+
+    private func sign(for person: Person, at now: Date, id: String?) async throws -> String {
         let lifetime = Self.seconds(settings.lifetime)
         let claims = AccessTokenClaims(
             sub: SubjectClaim(value: person.sub), name: person.name, email: person.email, role: person.role.rawValue,
             country: person.role == .focalPoint || person.role == .reviewer ? person.country : nil,
             region: person.role == .secretariat ? person.region : nil, iss: IssuerClaim(value: settings.issuer),
             aud: AudienceClaim(value: [settings.audience]), exp: ExpirationClaim(value: now.addingTimeInterval(lifetime)),
-            iat: IssuedAtClaim(value: now))
-        let token = try await keys.sign(claims)
-        cache[person] = Cached(token: token, renewAt: now.addingTimeInterval(lifetime - Self.seconds(settings.renewBefore)))
-        return token
+            iat: IssuedAtClaim(value: now), jti: id.map { IDClaim(value: $0) })
+        return try await keys.sign(claims)
     }
 
     private static func seconds(_ duration: Duration) -> TimeInterval {
@@ -120,6 +131,7 @@ struct AccessTokenClaims: JWTPayload {
     var aud: AudienceClaim
     var exp: ExpirationClaim
     var iat: IssuedAtClaim
+    var jti: IDClaim?
 
     /// The services verify; the signer has nothing to check.
     func verify(using algorithm: some JWTAlgorithm) async throws {}

@@ -31,7 +31,11 @@ struct PageErrorMiddleware: RouterMiddleware {
     func answer(_ error: PageError, request: Request, context: Context) throws -> Response {
         switch error {
         case .signInRequired(let next):
-            let target = "/signin?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")
+            let signIn = pages.settings.signInURL
+            let back = next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
+            // `{next}` puts the page where the sign-in wants it (oauth2-proxy's `rd=`); else `next=`.
+            let target = signIn.contains("{next}")
+                ? signIn.replacingOccurrences(of: "{next}", with: back) : signIn + (signIn.contains("?") ? "&" : "?") + "next=" + back
             return Response(status: .seeOther, headers: [.location: target, .cacheControl: "no-store"])
         case .csrf:
             return try page(status: .forbidden, heading: "error_csrf_title", detail: "error_csrf_detail", request: request, context: context)

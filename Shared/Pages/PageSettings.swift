@@ -10,6 +10,10 @@ public struct PageSettings: Sendable {
     public var secureCookies: Bool
     /// How long a session minted by the development sign-in lasts (`COE_SESSION_MINUTES`, 60).
     public var sessionLifetime: Duration
+    /// Where a browser without a valid session is sent to sign in, with `next=` the page it
+    /// wanted, or that page in place of `{next}` (`COE_SIGNIN_URL`, `/signin`; behind an OIDC
+    /// proxy, its start path, such as `/oauth2/start?rd={next}`).
+    public var signInURL: String
     /// The development sign-in (`COE_SIGNIN_PEOPLE_FILE`): only where configuration enables it.
     public var signInPeopleFile: String?
     /// The ES256 key the development sign-in signs with (`COE_SIGNIN_KEY_FILE`).
@@ -34,6 +38,10 @@ public struct PageSettings: Sendable {
         }
         let minutes = reader.integer("COE_SESSION_MINUTES", 60, in: 5...720)
         sessionLifetime = .seconds(minutes * 60)
+        signInURL = value("COE_SIGNIN_URL") ?? "/signin"
+        if !signInURL.hasPrefix("/") || signInURL.hasPrefix("//") {
+            reader.problem("COE_SIGNIN_URL='\(signInURL)' must be a path of this site, like /signin or /oauth2/start")
+        }
         signInPeopleFile = value("COE_SIGNIN_PEOPLE_FILE")
         // Not COE_JWT_PRIVATE_KEY_FILE: a serving process refuses that one; this key is given on purpose, to the sign-in only.
         signingKeyFile = value("COE_SIGNIN_KEY_FILE")

@@ -83,7 +83,7 @@ public struct SignInController: Sendable {
             throw PageError.csrf
         }
         guard let sub = form["sub"], let person = people.person(sub) else { throw PageError.badRequest("no such person") }
-        let token = try await minter.minter().token(for: person)
+        let token = try await minter.minter().freshToken(for: person)
         let secure = pages.settings.secureCookies
         var headers: HTTPFields = [.location: Self.safeNext(form["next"]), .cacheControl: "no-store"]
         headers[values: .setCookie] = [
