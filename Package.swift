@@ -266,6 +266,11 @@ let package = Package(
             path: "Tests/CatalogueTests"
         ),
         .testTarget(
+            name: "PagesTests",
+            dependencies: ["Pages", "ServiceRuntime", "Events"],
+            path: "Tests/PagesTests"
+        ),
+        .testTarget(
             name: "StorageTests",
             dependencies: ["Storage"],
             path: "Tests/StorageTests"

@@ -12,8 +12,10 @@ public enum PageError: Error, Sendable, CustomStringConvertible {
     case notFound
     /// The person's role doesn't use this page.
     case forbidden
-    /// A form or query the page can't read (too large, malformed).
+    /// A form or query the page can't read (malformed, too many fields).
     case badRequest(String)
+    /// A form larger than a page takes.
+    case tooLarge
     /// A service the page needs answered otherwise than expected.
     case service(CoEClientError)
     /// The pages are set up wrong (a template or catalogue missing).
@@ -25,6 +27,7 @@ public enum PageError: Error, Sendable, CustomStringConvertible {
         case .csrf, .forbidden: .forbidden
         case .notFound: .notFound
         case .badRequest: .badRequest
+        case .tooLarge: .contentTooLarge
         case .service(let error):
             switch error.code {
             case .unexpectedStatus: error.status.map { $0 >= 500 ? .badGateway : HTTPResponse.Status(code: $0) } ?? .badGateway
@@ -42,6 +45,7 @@ public enum PageError: Error, Sendable, CustomStringConvertible {
         case .notFound: "not found"
         case .forbidden: "not for this role"
         case .badRequest(let why): "bad request: \(why)"
+        case .tooLarge: "form too large"
         case .service(let error): "\(error)"
         case .configuration(let why): "pages misconfigured: \(why)"
         }

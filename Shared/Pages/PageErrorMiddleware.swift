@@ -21,7 +21,7 @@ struct PageErrorMiddleware: RouterMiddleware {
         } catch let error as CoEClientError {
             return try answer(.service(error), request: request, context: context)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            return try answer(.badRequest("the form is larger than this page accepts"), request: request, context: context)
+            return try answer(.tooLarge, request: request, context: context)
         } catch {
             context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"])
             return try page(status: .internalServerError, heading: "error_server_title", detail: "error_server_detail", request: request, context: context)
@@ -45,6 +45,8 @@ struct PageErrorMiddleware: RouterMiddleware {
             return try page(status: .notFound, heading: "error_not_found_title", detail: "error_not_found_detail", request: request, context: context)
         case .badRequest:
             return try page(status: .badRequest, heading: "error_bad_request_title", detail: "error_bad_request_detail", request: request, context: context)
+        case .tooLarge:
+            return try page(status: .contentTooLarge, heading: "error_too_large_title", detail: "error_too_large_detail", request: request, context: context)
         case .service(let failure):
             context.logger.warning("page's service call failed", metadata: ["error": "\(failure)"])
             switch error.status.code {
@@ -71,7 +73,6 @@ struct PageErrorMiddleware: RouterMiddleware {
         ]
         if let extra { data["extra"] = extra }
         let html = (try? pages.renderer.render("error", data)) ?? BrowserErrorPage.page(status: status, problem: nil)
-        return Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(status: status, headers: BrowserErrorPage.pageHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }

@@ -54,4 +54,16 @@ public enum PageValue {
     public static func lines(_ text: String?) -> [String] {
         (text ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
+
+    /// The `Idempotency-Key` of a form's change: the form's own `form_id` (made when the page
+    /// was rendered), so a double click or a resent form is one change; nil when the form has
+    /// none or one that is not a plain token (letters, digits, `-`, at most 64): such a value
+    /// must never reach a request header.
+    public static func key(_ form: Form, _ operation: String, _ subject: String? = nil) -> String? {
+        guard let id = form["form_id"], id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
+        return ["page", operation, subject, id].compactMap { $0 }.joined(separator: "-")
+    }
+
+    /// A new `form_id` for a form about to be rendered.
+    public static func newFormID() -> String { UUID().uuidString.lowercased() }
 }

@@ -21,9 +21,14 @@ public struct Pages: Sendable {
     public let http: HTTPClient
     public let logger: Logger
 
+    /// The pages' one HTTP client for the process: a refused connection fails within a second
+    /// (`.shared` would keep retrying it until the request's deadline, so a page would wait on
+    /// a service that is down). Never shut down, so it is made once, for the process's life.
+    public static let http = CoEClient.makeHTTPClient(connections: 32, connectTimeout: .seconds(1))
+
     public init(
         renderer: PageRenderer, settings: PageSettings, authenticator: TokenAuthenticator, reference: ReferenceData,
-        http: HTTPClient = .shared, logger: Logger
+        http: HTTPClient = Pages.http, logger: Logger
     ) {
         self.renderer = renderer
         self.settings = settings
@@ -68,6 +73,7 @@ public struct Pages: Sendable {
 
     /// Opens a page's form post: the person's session, and the form once its CSRF token is theirs.
     public func post(_ request: Request, context: ServiceRequestContext) async throws -> (PageRequest, Form) {
+        guard !TokenAuthenticator.isCrossSite(request) else { throw PageError.csrf }
         let page = try await open(request, context: context)
         let form = try await Form.read(request, context: context)
         guard SessionCookie.verify(csrf: form[SessionCookie.csrfField], for: page.session.token) else { throw PageError.csrf }
@@ -99,7 +105,9 @@ public struct PageRequest: Sendable {
         client.retry = RetryPolicy(attempts: 2)
         self.client = client
         self.uri = request.uri.description
-        self.path = request.uri.path
+        // A form shown again after a refusal answers a POST: its language switch goes to the
+        // page the form belongs to (the path without the action), which a GET can open.
+        self.path = request.method == .post ? Self.parent(of: request.uri.path) : request.uri.path
         self.setsLanguage = request.uri.queryParameters["lang"].flatMap { Language(rawValue: String($0)) } != nil
     }
 
@@ -121,12 +129,16 @@ public struct PageRequest: Sendable {
         context["csrf"] = session.csrf
         context["user"] = ["name": person.name, "role": strings["role_\(caller.role.rawValue)"]]
         context["nav"] = Navigation.items(for: caller.role, current: path, strings: strings)
-        if let unread = try? await client.unreadCount(as: person), unread > 0 { context["unread"] = unread }
+        // The header's count is a courtesy: a second at most, and the page comes without it when notifications is away.
+        var quick = client
+        quick.requestTimeout = .seconds(1)
+        quick.retry = .none
+        if let unread = try? await quick.unreadCount(as: person), unread > 0 { context["unread"] = unread }
         let other: Language = language == .en ? .fr : .en
         context["switch_language"] = ["code": other.rawValue, "label": strings["language_\(other.rawValue)"], "href": Self.switching(path, to: other)]
         if let notice = pages.renderer.catalogue[language].optional("notice_\(noticeKey ?? "")"), noticeKey != nil { context["notice"] = notice }
         let html = try pages.renderer.render(template, context)
-        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        var headers = BrowserErrorPage.pageHeaders
         if setsLanguage { headers[.setCookie] = SessionCookie.language(language.rawValue, secure: pages.settings.secureCookies) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
@@ -142,6 +154,12 @@ public struct PageRequest: Sendable {
         var target = location
         if let notice { target += (target.contains("?") ? "&" : "?") + "notice=\(notice)" }
         return Response(status: .seeOther, headers: [.location: target, .cacheControl: "no-store"])
+    }
+
+    /// `/reviews/{id}/screening` → `/reviews/{id}`; `/proposals/{id}/edit` → `/proposals/{id}`.
+    static func parent(of path: String) -> String {
+        let parts = path.split(separator: "/")
+        return parts.count > 1 ? "/" + parts.dropLast().joined(separator: "/") : "/"
     }
 
     /// The same page in another language.

@@ -69,7 +69,7 @@ public struct SignInController: Sendable {
             "t": strings.table, "lang": language.rawValue, "title": strings["signin_title"], "csrf": nonce, "next": next, "groups": groups,
             "switch_language": ["code": other.rawValue, "label": strings["language_\(other.rawValue)"], "href": "/signin?lang=\(other.rawValue)"],
         ]
-        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        var headers = BrowserErrorPage.pageHeaders
         headers[values: .setCookie] = [
             "\(Self.formCookie)=\(nonce); Path=/signin; Max-Age=3600; HttpOnly; SameSite=Strict" + (pages.settings.secureCookies ? "; Secure" : ""),
         ] + (request.uri.queryParameters["lang"] != nil ? [SessionCookie.language(language.rawValue, secure: pages.settings.secureCookies)] : [])
@@ -98,16 +98,25 @@ public struct SignInController: Sendable {
     /// Ends the session: the cookie is cleared (the token itself lives until it expires, at most
     /// ``PageSettings/sessionLifetime``).
     @Sendable func signOut(request: Request, context: ServiceRequestContext) async throws -> Response {
-        let (_, _) = try await pages.post(request, context: context)
+        // With a session, only its own form signs it out; without one (expired), there is
+        // nothing to protect and the cookie is cleared all the same.
+        if try await PageSession.of(request, authenticator: pages.authenticator, language: .en) != nil {
+            _ = try await pages.post(request, context: context)
+        }
         var headers: HTTPFields = [.location: minter == nil ? "/" : "/signin", .cacheControl: "no-store"]
         headers[.setCookie] = SessionCookie.clearing(secure: pages.settings.secureCookies)
         return Response(status: .seeOther, headers: headers)
     }
 
     /// A path of this site to go back to: `/…` but not `//…` (another host) nor a backslash trick.
-    static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), !next.contains("\r"), !next.contains("\n"),
-              !next.hasPrefix("/signin")
+    /// A path of this site to go back to after signing in: `/` and then anything but another
+    /// `/` (`//host` is another site), with no backslash (read as `/`) and no control or space
+    /// character (browsers drop a tab or newline, so `/<TAB>/host` would become `//host`);
+    /// else the start page.
+    public static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/signin"),
+              next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && $0 != "\\" && !$0.properties.isWhitespace }),
+              next.utf8.count <= 2000
         else { return "/" }
         return next
     }

@@ -161,6 +161,14 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
         var context = context
         let changes = [.post, .put, .patch, .delete].contains(request.method)
         do {
+            // A browser says where a request comes from: a change sent by another site's page
+            // is refused whatever credential rides along (a session cookie, or the bearer an
+            // OIDC proxy adds for its own cookie). Clients that are not browsers don't send it.
+            if changes, Self.isCrossSite(request) {
+                throw HTTPProblem(
+                    .forbidden, type: "csrf", title: "Cross-site request refused",
+                    detail: "A change can't be sent from another site's page.")
+            }
             let credential = Self.credential(of: request)
             context.caller = try await caller(from: credential.authorization)
             // A cookie is sent by the browser whoever made the page: a change needs the CSRF token too.
@@ -197,6 +205,11 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
             resource: request.uri.path, requestID: context.id)
         guard !entry.isWritten else { return }
         await audit.record(entry, outcome: outcome)
+    }
+
+    /// Whether a browser marked the request as sent by another site (`Sec-Fetch-Site: cross-site`).
+    public static func isCrossSite(_ request: Request) -> Bool {
+        request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() == "cross-site"
     }
 
     /// The `Authorization` header, or else the session cookie's token as a bearer credential;

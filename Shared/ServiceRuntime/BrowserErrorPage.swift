@@ -9,9 +9,21 @@ import NIOCore
 /// the problem details as always (``ProblemDetailsMiddleware`` decides).
 public enum BrowserErrorPage {
     /// The problem as a page, with the status and headers it would have had.
+    /// What every page a person reads is sent with: no script, style, frame or form target but
+    /// this site's own (the pages have no inline script or style), never inside another site's
+    /// frame, no address leaked to another site, and never kept by a shared cache.
+    public static let pageHeaders: HTTPFields = [
+        HTTPField.Name("Content-Security-Policy")!:
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        HTTPField.Name("X-Frame-Options")!: "DENY",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
+        .cacheControl: "no-store",
+        .contentType: "text/html; charset=utf-8",
+    ]
+
     static func response(_ problem: ProblemDetails, headers: HTTPFields) -> Response {
         var headers = headers
-        headers[.contentType] = "text/html; charset=utf-8"
+        for field in pageHeaders { headers[field.name] = field.value }
         let status = HTTPResponse.Status(code: problem.status)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page(status: status, problem: problem))))
     }

@@ -145,10 +145,13 @@ public struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddlewar
                 instance: request.uri.path)
             (problem, headers) = (details, [:])
         }
-        // A browser that navigated here reads a page; a client that asks for JSON gets problem details.
+        // A browser that navigated here reads a page; a client that asks for JSON gets problem
+        // details. The answer depends on Accept, and caches must know.
+        var varied = headers
+        varied[.vary] = "Accept"
         if BrowserErrorPage.prefersHTML(request.headers[values: .accept]) {
-            return BrowserErrorPage.response(problem, headers: headers)
+            return BrowserErrorPage.response(problem, headers: varied)
         }
-        return try HTTPProblem.response(problem, headers: headers)
+        return try HTTPProblem.response(problem, headers: varied)
     }
 }

@@ -41,6 +41,13 @@ struct PageSecurityTests {
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Path=/"))
             #expect(setCookie.contains("Max-Age=1800"), "COE_SESSION_MINUTES=30")
             #expect(signedIn.header("Location") == "/", "a sign-in never sends the browser to another site")
+            // Browsers drop a tab inside a URL: `/<TAB>/host` would become `//host`, another site.
+            let tabbed = try await CookieSession.send(
+                http, "POST", stack.url + "/signin", cookie: String(nonce.split(separator: ";")[0]),
+                form: [("_csrf", csrf), ("sub", "fp-kz"), ("next", "/\t/evil.example")])
+            #expect(tabbed.header("Location") == "/")
+            let again = try #require(tabbed.headers("Set-Cookie").first { $0.hasPrefix("coe_session=") })
+            #expect(again.split(separator: ";")[0] != setCookie.split(separator: ";")[0], "each sign-in is a session of its own")
 
             // The sign-in form itself needs its pre-session token (no login CSRF).
             let forged = try await CookieSession.send(http, "POST", stack.url + "/signin", cookie: nil, form: [("_csrf", csrf), ("sub", "pm")])
@@ -69,6 +76,21 @@ struct PageSecurityTests {
             let fpKZ = stack.person("fp-kz")
             #expect(try await stack.client.proposals(as: fpKZ).isEmpty, "no refused form made a proposal")
 
+            // Another site's page can't post a form even with the right token (the browser says it is cross-site).
+            let crossSite = try await CookieSession.send(
+                http, "POST", stack.url + "/proposals/new", cookie: kz.cookie, form: [("_csrf", token)] + fields,
+                extra: [("Sec-Fetch-Site", "cross-site")])
+            #expect(crossSite.status == 403)
+            // Forms a page never sends: too large (413), too many fields (400), a form id that can't be a header (no 503).
+            let huge = try await kz.post("/proposals/new", form: [("_csrf", token), ("summary", String(repeating: "x", count: 1_100_000))])
+            #expect(huge.status == 413)
+            #expect(huge.header("Content-Type")?.hasPrefix("text/html") == true)
+            let many = try await kz.post("/proposals/new", form: [("_csrf", token)] + (0..<1500).map { _ in ("partner_name", "") })
+            #expect(many.status == 400)
+            let oddKey = try await kz.post("/proposals/new", form: [("_csrf", token), ("form_id", "zz\u{0}\n"), ("title", "Odd form id")])
+            #expect(oddKey.status == 303, "the odd id is not used as a key; the draft is made")
+            #expect(try await stack.client.proposals(as: stack.person("fp-kz")).count == 1)
+
             // The API takes the cookie too, but a change needs the CSRF header as well.
             let body = #"{"title":"Through the API with the cookie"}"#
             let noHeader = try await kz.postJSON("/v1/proposals", json: body)
@@ -76,6 +98,8 @@ struct PageSecurityTests {
             #expect(noHeader.body.contains("csrf"))
             let withHeader = try await kz.postJSON("/v1/proposals", json: body, headers: [("X-CSRF-Token", token)])
             #expect(withHeader.status == 201, "\(withHeader.body)")
+            let crossSiteAPI = try await kz.postJSON("/v1/proposals", json: body, headers: [("X-CSRF-Token", token), ("Sec-Fetch-Site", "cross-site")])
+            #expect(crossSiteAPI.status == 403, "a browser's cross-site change is refused whatever it carries")
             #expect(try await kz.postJSON("/v1/proposals", json: body, headers: [("X-CSRF-Token", otherToken)]).status == 403)
 
             // With the token, the page's form makes the draft, and the page shows it to its owner only.
@@ -85,6 +109,10 @@ struct PageSecurityTests {
             #expect(location.hasPrefix("/proposals/"))
             let mine = try await kz.get(String(location.split(separator: "?")[0]))
             #expect(mine.status == 200)
+            // A page is never framed by another site, runs only this site's script, and is never cached.
+            #expect(mine.header("Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
+            #expect(mine.header("Content-Security-Policy")?.contains("default-src 'self'") == true)
+            #expect(mine.header("Cache-Control") == "no-store")
             #expect(mine.body.contains("Forged by another site"))
             let theirs = try await uz.get(String(location.split(separator: "?")[0]))
             #expect(theirs.status == 404, "another country's focal point can't see it through the pages")
@@ -94,7 +122,7 @@ struct PageSecurityTests {
             #expect(apiTheirs.status == 404)
             #expect(apiTheirs.header("Content-Type") == "application/problem+json")
             #expect(try await uz.post(String(location.split(separator: "?")[0]) + "/withdraw", form: [("_csrf", otherToken)]).status == 404)
-            #expect(try await stack.client.proposals(as: fpKZ).count == 2)
+            #expect(try await stack.client.proposals(as: fpKZ).count == 3)
 
             // A role without business on a page gets a 403 page; an unknown page a 404 page.
             let secretariat = try await CookieSession.signIn("sec-ca", at: stack.url, http: http)
@@ -113,6 +141,12 @@ struct PageSecurityTests {
             let client = try await CookieSession.send(http, "GET", stack.url + "/v1/proposals", cookie: nil, form: nil, accept: "application/json")
             #expect(client.status == 401)
             #expect(client.header("Content-Type") == "application/problem+json")
+            #expect(client.header("Vary") == "Accept" && browser.header("Vary") == "Accept", "caches keep the two apart")
+
+            // The services' operations endpoints are not on the public address.
+            for path in ["/metrics", "/health/ready", "/openapi.yaml", "/v1/proposals/../../metrics"] {
+                #expect(try await CookieSession.send(http, "GET", stack.url + path, cookie: nil, form: nil).status == 404, "\(path)")
+            }
 
             // Signing out clears the cookie; the old page's token is refused without a session.
             let out = try await kz.post("/signout", form: [("_csrf", token)])

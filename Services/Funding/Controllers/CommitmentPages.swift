@@ -341,7 +341,7 @@ struct CommitmentPages: Sendable {
         if let bank = form["bankReference"] { body["bankReference"] = bank }
         do {
             // A key of the form's own: a double click records one payment.
-            let key = form["form_id"].map { "page-payment-\($0)" }
+            let key = PageValue.key(form, "payment")
             _ = try await page.client.change(.funding, "POST", "/v1/commitments/\(id)/payments", body: body, key: key, expecting: [201], as: page.person)
             return page.redirect(to: "/funding/commitments/\(id)", notice: kind == "recovery" ? "recovery_recorded" : "payment_recorded")
         } catch let error as CoEClientError where FundingPages.isRefusal(error) {

@@ -166,7 +166,7 @@ struct EnvelopePages: Sendable {
         let year = form["year"].flatMap { FundingPages.year(Substring($0)) } ?? FundingPages.currentYear
         do {
             // A key of the form's own: a double click creates one envelope.
-            let key = form["form_id"].map { "page-envelope-\($0)" }
+            let key = PageValue.key(form, "envelope")
             let created = try await page.client.change(.funding, "POST", "/v1/envelopes", body: body, key: key, expecting: [201], as: page.person)
             let unblocked = (created.object["commitmentsUnblocked"] as? [Any] ?? []).isEmpty == false
             return page.redirect(to: "/funding?year=\(year)", notice: unblocked ? "envelope_created_unblocked" : "envelope_created")
@@ -188,7 +188,7 @@ struct EnvelopePages: Sendable {
         if let reason = form["reason"] { body["reason"] = reason }
         let year = form["year"].flatMap { FundingPages.year(Substring($0)) } ?? FundingPages.currentYear
         do {
-            let key = form["form_id"].map { "page-adjust-\(id)-\($0)" }
+            let key = PageValue.key(form, "adjust", id)
             let adjusted = try await page.client.change(
                 .funding, "POST", "/v1/envelopes/\(id)/adjustments", body: body, key: key, expecting: [200], as: page.person)
             let unblocked = (adjusted.object["commitmentsUnblocked"] as? [Any] ?? []).isEmpty == false

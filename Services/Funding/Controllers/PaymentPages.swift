@@ -108,7 +108,7 @@ struct PaymentPages: Sendable {
         var body: [String: Any] = [:]
         if let reason = form["reason"] { body["reason"] = reason }
         do {
-            let key = form["form_id"].map { "page-reject-\($0)" } ?? "page-reject-\(paymentID)-\(UUID().uuidString)"
+            let key = PageValue.key(form, "reject", paymentID) ?? "page-reject-\(paymentID)-\(UUID().uuidString.lowercased())"
             _ = try await page.client.change(
                 .funding, "POST", "/v1/commitments/\(id)/payments/\(paymentID)/rejection", body: body, key: key, expecting: [200], as: page.person)
             return page.redirect(to: "/funding/commitments/\(id)", notice: "payment_rejected")

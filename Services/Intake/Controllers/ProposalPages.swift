@@ -28,7 +28,15 @@ struct ProposalPages: Sendable {
     @Sendable func list(request: Request, context: ServiceRequestContext) async throws -> Response {
         let page = try await pages.open(request, context: context)
         let status = request.uri.queryParameters["status"].map(String.init).flatMap { ProposalStatus(rawValue: $0)?.rawValue }
-        let answer = try await page.client.document(.intake, "/v1/proposals", query: [("status", status), ("limit", "100")], as: page.person)
+        // The API's own cursor pages the list; one that isn't the API's is dropped (first page), not an error page.
+        let cursor = request.uri.queryParameters["cursor"].map(String.init).flatMap { $0.count <= 200 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_=+/".contains($0)) } ? $0 : nil }
+        let query: [(String, String?)] = [("status", status), ("limit", "50")]
+        let answer: CoEClient.Document
+        do {
+            answer = try await page.client.document(.intake, "/v1/proposals", query: query + [("cursor", cursor)], as: page.person)
+        } catch let error as CoEClientError where error.status == 422 && cursor != nil {
+            answer = try await page.client.document(.intake, "/v1/proposals", query: query, as: page.person)
+        }
         let rows = answer.items.map { row(of: $0, page: page) }
         let filters = ProposalStatus.allCases.map { value -> [String: Any] in
             var item: [String: Any] = ["value": value.rawValue, "label": page.label("status", value.rawValue)]
@@ -38,7 +46,14 @@ struct ProposalPages: Sendable {
         let title = page.caller.role == .focalPoint ? page.strings["proposals_mine_title"] : page.strings["proposals_title"]
         return try await page.render(
             "proposals", title: title,
-            ["proposals": rows, "filters": filters, "can_create": page.caller.role == .focalPoint, "empty": rows.isEmpty])
+            [
+                "proposals": rows, "filters": filters, "can_create": page.caller.role == .focalPoint, "empty": rows.isEmpty,
+                "older": PageValue.optional((answer.object["nextCursor"] as? String).map { next in
+                    "/proposals?" + [status.map { "status=\($0)" }, "cursor=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? next)"]
+                        .compactMap { $0 }.joined(separator: "&")
+                }),
+                "paged": cursor != nil,
+            ])
     }
 
     func row(of proposal: [String: Any], page: PageRequest) -> [String: Any] {
@@ -71,7 +86,7 @@ struct ProposalPages: Sendable {
         let body = Self.body(of: form)
         do {
             // The form's CSRF token is the person's; a key of the form's own makes a double click one proposal.
-            let key = form["form_id"].map { "page-create-\($0)" }
+            let key = PageValue.key(form, "create")
             let created = try await page.client.change(.intake, "POST", "/v1/proposals", body: body, key: key, expecting: [201, 200], as: page.person)
             let id = created.object["id"] as? String ?? ""
             return page.redirect(to: "/proposals/\(id)", notice: "created")
@@ -104,9 +119,15 @@ struct ProposalPages: Sendable {
             values["etag"] = form["etag"] ?? ""
             return try await self.form(page, proposal: values, action: "/proposals/\(id)/edit", problems: error, status: .unprocessableContent)
         } catch let error as CoEClientError where error.status == 412 {
-            return page.redirect(to: "/proposals/\(id)/edit", notice: "changed_elsewhere")
+            // Someone saved in between: the form keeps what this person typed, with the current
+            // version's tag, and says so; saving again overwrites knowingly.
+            let current = try await page.client.document(.intake, "/v1/proposals/\(id)", as: page.person)
+            var values = Self.echo(form)
+            values["etag"] = current.etag ?? ""
+            let stale = CoEClientError(.unexpectedStatus, status: 412, problem: Problem(detail: page.strings["notice_changed_elsewhere"]), detail: "")
+            return try await self.form(page, proposal: values, action: "/proposals/\(id)/edit", problems: stale, status: .conflict)
         }
-        if then == "submit" { return try await submitting(id, page: page) }
+        if then == "submit" { return try await submitting(id, page: page, key: PageValue.key(form, "submit", id)) }
         return page.redirect(to: "/proposals/\(id)", notice: "saved")
     }
 
@@ -133,7 +154,7 @@ struct ProposalPages: Sendable {
             "action": action, "etag": values["etag"] as? String ?? "", "form_id": UUID().uuidString.lowercased(),
             "editing": action.hasSuffix("/edit"),
             "problems": general.isEmpty && byField.isEmpty ? [] : general + byField.sorted { $0.key < $1.key }.flatMap { key, texts in
-                texts.map { "\(strings.optional("field_\(key)") ?? key): \($0)" }
+                texts.map { strings("problem_line", ["field": strings.optional("field_\(key)") ?? key, "problem": $0]) }
             },
             "has_problems": !(general.isEmpty && byField.isEmpty),
             "title_field": field("title", values["title"] as? String ?? ""),
@@ -226,14 +247,17 @@ struct ProposalPages: Sendable {
     // MARK: Submit and withdraw
 
     @Sendable func submit(request: Request, context: ServiceRequestContext) async throws -> Response {
-        let (page, _) = try await pages.post(request, context: context)
-        return try await submitting(try PageValue.id(context), page: page)
+        let (page, form) = try await pages.post(request, context: context)
+        let id = try PageValue.id(context)
+        return try await submitting(id, page: page, key: PageValue.key(form, "submit", id))
     }
 
     /// Submits; when the proposal isn't complete, the form shows what is missing beside each field.
-    func submitting(_ id: String, page: PageRequest) async throws -> Response {
+    func submitting(_ id: String, page: PageRequest, key: String?) async throws -> Response {
         do {
-            _ = try await page.client.change(.intake, "POST", "/v1/proposals/\(id)/submit", body: nil, key: "page-submit-\(id)-\(UUID().uuidString)", expecting: [200], as: page.person)
+            // The form's own key: a double click replays the first answer instead of a 409.
+            let key = key ?? "page-submit-\(id)-\(PageValue.newFormID())"
+            _ = try await page.client.change(.intake, "POST", "/v1/proposals/\(id)/submit", body: nil, key: key, expecting: [200], as: page.person)
             return page.redirect(to: "/proposals/\(id)", notice: "submitted")
         } catch let error as CoEClientError where error.status == 422 {
             let proposal = try await page.client.document(.intake, "/v1/proposals/\(id)", as: page.person)
@@ -248,7 +272,13 @@ struct ProposalPages: Sendable {
         let id = try PageValue.id(context)
         var body: [String: Any] = [:]
         if let reason = form["reason"] { body["reason"] = reason }
-        _ = try await page.client.change(.intake, "POST", "/v1/proposals/\(id)/withdraw", body: body, expecting: [200], as: page.person)
+        do {
+            _ = try await page.client.change(.intake, "POST", "/v1/proposals/\(id)/withdraw", body: body, expecting: [200], as: page.person)
+        } catch let error as CoEClientError where error.status == 409 {
+            // A second click of the same button: the first one withdrew it.
+            let now = try await page.client.document(.intake, "/v1/proposals/\(id)", as: page.person)
+            guard now.object["status"] as? String == "withdrawn" else { throw error }
+        }
         return page.redirect(to: "/proposals/\(id)", notice: "withdrawn")
     }
 
@@ -275,6 +305,7 @@ struct ProposalPages: Sendable {
         data["can_edit"] = mine && actions.contains("update")
         data["can_submit"] = mine && actions.contains("submit")
         data["can_withdraw"] = mine && actions.contains("withdraw")
+        data["form_id"] = PageValue.newFormID()
         data["revision_requested"] = status == "revision_requested"
         data["decided"] = ["approved", "rejected"].contains(status)
         data["approved"] = status == "approved"
@@ -296,15 +327,16 @@ struct ProposalPages: Sendable {
             return item
         }
         if status == "approved" {
-            data["funding"] = try await funding(of: id, page: page)
+            data["funding"] = try await funding(of: id, region: proposal["region"] as? String, lead: proposal["leadCountry"] as? String, page: page)
         }
         return try await page.render("proposal", title: data["title"] as? String ?? "", data)
     }
 
     /// The project's commitment and its payments, from funding as the same person sees them there.
-    func funding(of proposalID: String, page: PageRequest) async throws -> [String: Any]? {
+    func funding(of proposalID: String, region: String?, lead: String?, page: PageRequest) async throws -> [String: Any]? {
+        // Funding lists no commitment by proposal: the proposal's region and lead country narrow the list to a few.
         guard let id = UUID(uuidString: proposalID),
-              let commitment = try? await page.client.commitment(ofProposal: id, leadCountry: page.caller.country, as: page.person)
+              let commitment = try? await page.client.commitment(ofProposal: id, region: region, leadCountry: lead, as: page.person)
         else { return nil }
         let payments = commitment.payments.map { payment -> [String: Any] in
             [

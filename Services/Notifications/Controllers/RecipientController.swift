@@ -42,9 +42,11 @@ struct RecipientController: Sendable {
         try parameters.validate()
         let query = parameters
         try access.checkMayList(role: query.filters["role"])
+        // A secretariat chooses among the reviewers who still take part: never the inactive ones.
+        let active = access.caller.role == .admin ? query.filters["active"].map { $0 == "true" } : true
         let filter = RecipientRepository.Filter(
             role: query.filters["role"], country: query.filters["country"], region: query.filters["region"],
-            active: query.filters["active"].map { $0 == "true" }, limit: query.limit, after: query.after)
+            active: active, limit: query.limit, after: query.after)
         let store = self.store
         let rows = try await dependencies.database.withConnection { connection in try await store.recipients.list(filter, on: connection) }
         return ListPage(rows: rows.map { (RecipientView($0.0), $0.1) }, limit: query.limit)

@@ -25,7 +25,7 @@ extension ReviewCasePages {
         if let outcome = form["outcome"] { body["outcome"] = outcome }
         return try await attempt(page, id: id, form: form, name: "screening") {
             _ = try await page.client.change(
-                .workflow, "POST", "/v1/reviews/\(id)/screening", body: body, key: Self.key(form, "screen", id), expecting: [200], as: page.person)
+                .workflow, "POST", "/v1/reviews/\(id)/screening", body: body, key: PageValue.key(form, "screen", id), expecting: [200], as: page.person)
             return "screened"
         }
     }
@@ -49,7 +49,7 @@ extension ReviewCasePages {
         }
         return try await attempt(page, id: id, form: form, name: "assign") {
             let answer = try await page.client.change(
-                .workflow, "POST", "/v1/reviews/\(id)/assignments", body: body, key: Self.key(form, "assign", id), expecting: [200, 201], as: page.person)
+                .workflow, "POST", "/v1/reviews/\(id)/assignments", body: body, key: PageValue.key(form, "assign", id), expecting: [200, 201], as: page.person)
             return answer.status == 200 ? "already_assigned" : "assigned"
         }
     }
@@ -85,11 +85,11 @@ extension ReviewCasePages {
         return try await attempt(page, id: id, form: form, name: "assessment") {
             if amending {
                 _ = try await page.client.change(
-                    .workflow, "PUT", "/v1/reviews/\(id)/assessments/me", body: body, key: Self.key(form, "amend", id), expecting: [200], as: page.person)
+                    .workflow, "PUT", "/v1/reviews/\(id)/assessments/me", body: body, key: PageValue.key(form, "amend", id), expecting: [200], as: page.person)
                 return "amended"
             }
             _ = try await page.client.change(
-                .workflow, "POST", "/v1/reviews/\(id)/assessments", body: body, key: Self.key(form, "assess", id), expecting: [201], as: page.person)
+                .workflow, "POST", "/v1/reviews/\(id)/assessments", body: body, key: PageValue.key(form, "assess", id), expecting: [201], as: page.person)
             return "assessed"
         }
     }
@@ -121,7 +121,7 @@ extension ReviewCasePages {
         }
         return try await attempt(page, id: id, form: form, name: "decision", rows: rows) {
             _ = try await page.client.change(
-                .workflow, "POST", "/v1/reviews/\(id)/decision", body: body, key: Self.key(form, "decide", id), expecting: [200], as: page.person)
+                .workflow, "POST", "/v1/reviews/\(id)/decision", body: body, key: PageValue.key(form, "decide", id), expecting: [200], as: page.person)
             return "decided"
         }
     }
@@ -138,11 +138,6 @@ extension ReviewCasePages {
         } catch let error as CoEClientError where [400, 409, 422].contains(error.status ?? 0) {
             return try await render(page, id: id, refused: Refused(name, fields: form, error: error, rows: rows))
         }
-    }
-
-    /// The form's own key: a double click sends one change, a form shown again after a refusal gets a new one.
-    static func key(_ form: Form, _ operation: String, _ id: String) -> String? {
-        form["form_id"].flatMap { $0.count <= 64 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } ? "page-\(operation)-\(id)-\($0)" : nil }
     }
 
     /// RFC 3986's unreserved characters: a subject goes into the path as one segment.

@@ -422,7 +422,8 @@ struct ReviewCasePages: Sendable {
         var noConflict = Self.field("no-conflict", problems: refused?.at("noConflictOfInterest") ?? [], hint: true)
         noConflict["checked"] = typed?["noConflictOfInterest"] == "true"
         // The same total the script shows as the reviewer types: Σ weight × score / Σ weight.
-        let total = complete && weights > 0 ? String(format: "%.1f / 100", Double(weighted) / Double(weights)) : "–"
+        var total = complete && weights > 0 ? String(format: "%.1f / 100", Double(weighted) / Double(weights)) : "–"
+        if page.language == .fr { total = total.replacingOccurrences(of: ".", with: ",") }
         return [
             "criteria": criteria, "recommendations": recommendations, "mode": amending ? "amend" : "assess", "amending": amending,
             "form_id": UUID().uuidString.lowercased(), "total": total, "no_conflict": noConflict,

@@ -189,11 +189,14 @@ struct ReviewPages: Sendable {
     static func cases(_ page: PageRequest, _ query: [(String, String?)]) async throws -> [[String: Any]] {
         var items: [[String: Any]] = []
         var cursor: String?
+        var pages = 0
         repeat {
             let answer = try await page.client.document(.workflow, "/v1/reviews", query: query + [("limit", "100"), ("cursor", cursor)], as: page.person)
             items += answer.items
             cursor = answer.object["nextCursor"] as? String
-        } while cursor != nil && items.count < 1000
+            pages += 1
+        // Bounded by pages too: a cursor that doesn't move never loops the page.
+        } while cursor != nil && items.count < 1000 && pages < 10
         return items
     }
 

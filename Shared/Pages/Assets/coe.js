@@ -28,7 +28,9 @@
         if (isNaN(value)) { complete = false; return; }
         total += weight * value / max; weights += weight;
       });
-      if (output) { output.textContent = complete && weights > 0 ? (100 * total / weights).toFixed(1) + " / 100" : "–"; }
+      var french = document.documentElement.lang === "fr";
+      var text = (100 * total / weights).toFixed(1);
+      if (output) { output.textContent = complete && weights > 0 ? (french ? text.replace(".", ",") : text) + " / 100" : "–"; }
     }
     form.addEventListener("input", update);
     update();

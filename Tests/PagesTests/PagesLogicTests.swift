@@ -1,0 +1,92 @@
+import Events
+import Foundation
+import Testing
+@testable import Pages
+import ServiceRuntime
+
+/// The pages' pure rules, in microseconds: where a sign-in may send a browser back to, what a
+/// form body gives, which language a request gets, how typed amounts become the API's decimals,
+/// which form ids may become an `Idempotency-Key`, and the CSRF token's check.
+@Suite("Pages: the rules without a server")
+struct PagesLogicTests {
+    @Test(arguments: ["/", "/proposals", "/proposals/5b7e?notice=x", "/reviews/abc", "/inbox?cursor=abc%2Fdef"])
+    func aPathOfThisSiteIsWhereSignInReturns(_ next: String) {
+        #expect(SignInController.safeNext(next) == next)
+    }
+
+    @Test(arguments: [
+        nil, "", "//evil.example", "/\t/evil.example", "/\n/evil.example", "/\r\n/evil", "/ /evil", "/\\evil.example", "\\\\evil",
+        "https://evil.example", "https:evil.example", "javascript:alert(1)", "evil.example", "/signin", "/signin?next=/x", "/a\u{0}b", "/a\u{7F}",
+        "/\u{00A0}/evil", "/" + String(repeating: "a", count: 2001),
+    ])
+    func anythingElseReturnsToTheStartPage(_ next: String?) {
+        #expect(SignInController.safeNext(next) == "/")
+    }
+
+    @Test func aFormKeepsRepeatedFieldsInOrderAndDecodesAsBrowsersEncode() {
+        let form = Form(encoded: "title=Border+monitors&participatingCountries=KG&participatingCountries=TJ&empty=&note=caf%C3%A9%20%26%20th%C3%A9&bad=%zz")
+        #expect(form["title"] == "Border monitors")
+        #expect(form.all("participatingCountries") == ["KG", "TJ"])
+        #expect(form["empty"] == nil, "blank is absent")
+        #expect(form.all("empty") == [""])
+        #expect(form["note"] == "café & thé")
+        #expect(form["bad"] == "%zz", "a malformed escape is kept as typed, for the API to judge")
+        #expect(form["missing"] == nil && form.all("missing").isEmpty)
+    }
+
+    @Test func aFormOfManyRepeatedFieldsIsReadInLinearTime() {
+        let body = (0..<20_000).map { "partner_name=\($0)" }.joined(separator: "&")
+        let start = ContinuousClock.now
+        let form = Form(encoded: body)
+        for _ in 0..<1000 { _ = form.all("partner_name").count }
+        #expect(form.all("partner_name").count == 20_000)
+        #expect(ContinuousClock.now - start < .seconds(5), "a lookup is a dictionary's, not a scan of every field")
+    }
+
+    @Test func theLanguageIsTheQueryThenTheCookieThenAcceptLanguageThenEnglish() {
+        #expect(Language.chosen(query: "fr", cookie: "en", acceptLanguage: "en") == .fr)
+        #expect(Language.chosen(query: "xx", cookie: "fr", acceptLanguage: "en") == .fr)
+        #expect(Language.chosen(query: nil, cookie: nil, acceptLanguage: "de-DE,fr-CA;q=0.8,en;q=0.5") == .fr)
+        #expect(Language.chosen(query: nil, cookie: nil, acceptLanguage: "fr;q=0.2, en-GB;q=0.9") == .en)
+        #expect(Language.chosen(query: nil, cookie: nil, acceptLanguage: "fr;q=0, de") == .en)
+        #expect(Language.chosen(query: nil, cookie: "<script>", acceptLanguage: nil) == .en)
+    }
+
+    @Test func amountsAsPeopleTypeThemBecomeTheAPIsDecimals() {
+        #expect(PageValue.decimal("1 250 000,50") == "1250000.50")
+        #expect(PageValue.decimal("1\u{00A0}250\u{202F}000,5") == "1250000.5")
+        #expect(PageValue.decimal("€1,250,000.00") == "1250000.00")
+        #expect(PageValue.decimal("−250 000") == "-250000")
+        #expect(PageValue.decimal("about a million") == "aboutamillion", "anything else goes as typed, for the API to refuse")
+    }
+
+    @Test func onlyAPlainFormIDBecomesAnIdempotencyKey() {
+        #expect(PageValue.key(Form(encoded: "form_id=0b3c-AF12"), "submit", "p1") == "page-submit-p1-0b3c-AF12")
+        for bad in ["zz%00", "a%0Ab", "a%20b", "caf%C3%A9", String(repeating: "a", count: 65), ""] {
+            #expect(PageValue.key(Form(encoded: "form_id=\(bad)"), "create") == nil, "\(bad)")
+        }
+        #expect(PageValue.key(Form(encoded: "title=x"), "create") == nil)
+    }
+
+    @Test func aCSRFTokenBelongsToItsSessionOnly() {
+        let token = SessionCookie.csrfToken(for: "session-a")
+        #expect(SessionCookie.verify(csrf: token, for: "session-a"))
+        #expect(!SessionCookie.verify(csrf: token, for: "session-b"))
+        #expect(!SessionCookie.verify(csrf: nil, for: "session-a"))
+        #expect(!SessionCookie.verify(csrf: "", for: "session-a"))
+        #expect(!SessionCookie.verify(csrf: String(token.dropLast()), for: "session-a"))
+        #expect(token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }, "safe in a form field and a header")
+    }
+
+    @Test func aRefusedFormsLanguageSwitchGoesToItsPage() {
+        #expect(PageRequest.parent(of: "/reviews/abc/screening") == "/reviews/abc")
+        #expect(PageRequest.parent(of: "/proposals/new") == "/proposals")
+        #expect(PageRequest.parent(of: "/signout") == "/")
+    }
+
+    @Test func theNavigationMarksOnlyTheLongestMatchingLinkAsCurrent() {
+        let strings = Strings(language: .en, table: [:])
+        let items = Navigation.items(for: .focalPoint, current: "/proposals/new", strings: strings)
+        #expect(items.filter { $0["current"] as? Bool == true }.map { $0["href"] as? String } == ["/proposals/new"])
+    }
+}
