@@ -74,8 +74,11 @@ def main():
     parser.add_argument("--dir", required=True)
     arguments = parser.parse_args()
     os.makedirs(arguments.dir, exist_ok=True)
+    # aiosmtpd gives its server thread 5 s to answer its own test connection, then raises and
+    # the catcher exits with its port briefly bound: too short on a loaded 2-core machine.
     controller = Controller(Keeper(arguments.dir), hostname=arguments.host, port=arguments.port,
-                            decode_data=False, enable_SMTPUTF8=True, data_size_limit=10 * 1024 * 1024)
+                            decode_data=False, enable_SMTPUTF8=True, data_size_limit=10 * 1024 * 1024,
+                            ready_timeout=60)
     controller.start()
     print(f"mail catcher on {arguments.host}:{arguments.port}, keeping mail in {arguments.dir}", flush=True)
     loop = asyncio.new_event_loop()

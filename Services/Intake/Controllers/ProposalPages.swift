@@ -301,7 +301,7 @@ struct ProposalPages: Sendable {
         data["categories"] = (proposal["cbrnCategories"] as? [String] ?? []).map { page.label("cbrn", $0) }.joined(separator: ", ")
         data["duration"] = PageValue.text(proposal["durationMonths"])
         data["revision"] = PageValue.text(proposal["revision"])
-        data["submitted"] = page.day(PageValue.date(proposal["submittedAt"]))
+        data["submitted"] = PageValue.optional(page.day(PageValue.date(proposal["submittedAt"])))
         data["can_edit"] = mine && actions.contains("update")
         data["can_submit"] = mine && actions.contains("submit")
         data["can_withdraw"] = mine && actions.contains("withdraw")
