@@ -1,11 +1,44 @@
 import Events
 import Foundation
 
+/// The APIs' problem texts (English) as a language says them: patterns over the most common
+/// texts, with `$1`… for what they capture; a text no pattern matches stays as the API wrote it.
+public struct ProblemWords: Sendable {
+    public struct Rule: Codable, Sendable {
+        public var pattern: String
+        public var text: String
+    }
+
+    public let rules: [Rule]
+
+    public init(rules: [Rule]) { self.rules = rules }
+
+    /// `text` in this language, or as it was.
+    public func translate(_ text: String) -> String {
+        let range = NSRange(text.startIndex..., in: text)
+        for rule in rules {
+            guard let expression = try? NSRegularExpression(pattern: rule.pattern),
+                  let match = expression.firstMatch(in: text, range: range)
+            else { continue }
+            return expression.replacementString(for: match, in: text, offset: 0, template: rule.text)
+        }
+        return text
+    }
+}
+
 /// The words of the pages in one language: the shared catalogue and the service's own, keyed
 /// `snake_case` (`proposals_title`), so that a template says `{{t.proposals_title}}`.
 public struct Strings: Sendable {
     public let language: Language
     public let table: [String: String]
+    /// The APIs' problem texts in this language (none for English, which they are written in).
+    public var problems = ProblemWords(rules: [])
+
+    public init(language: Language, table: [String: String], problems: ProblemWords = ProblemWords(rules: [])) {
+        self.language = language
+        self.table = table
+        self.problems = problems
+    }
 
     /// The text of `key`; the key itself when it is missing (a test checks that none is).
     public subscript(_ key: String) -> String { table[key] ?? key }
@@ -50,7 +83,28 @@ public struct Catalogue: Sendable {
             if !missing.isEmpty { problems.append("\(language.rawValue) lacks \(missing.joined(separator: ", "))") }
         }
         guard problems.isEmpty else { throw PageError.configuration(problems.joined(separator: "; ")) }
-        languages = Dictionary(uniqueKeysWithValues: tables.map { ($0.key, Strings(language: $0.key, table: $0.value)) })
+        var problemWords: [Language: ProblemWords] = [:]
+        for language in Language.allCases where language != .en {
+            var rules: [ProblemWords.Rule] = []
+            for directory in directories {
+                let file = directory.appendingPathComponent("problems.\(language.rawValue).json")
+                guard FileManager.default.fileExists(atPath: file.path) else { continue }
+                do {
+                    let found = try JSONDecoder().decode([ProblemWords.Rule].self, from: Data(contentsOf: file))
+                    for rule in found where (try? NSRegularExpression(pattern: rule.pattern)) == nil {
+                        problems.append("\(file.path): the pattern \(rule.pattern) is not a regular expression")
+                    }
+                    rules += found
+                } catch {
+                    problems.append("\(file.path): \(error)")
+                }
+            }
+            problemWords[language] = ProblemWords(rules: rules)
+        }
+        guard problems.isEmpty else { throw PageError.configuration(problems.joined(separator: "; ")) }
+        languages = Dictionary(uniqueKeysWithValues: tables.map {
+            ($0.key, Strings(language: $0.key, table: $0.value, problems: problemWords[$0.key] ?? ProblemWords(rules: [])))
+        })
     }
 
     public subscript(_ language: Language) -> Strings { languages[language] ?? Strings(language: language, table: [:]) }

@@ -71,7 +71,7 @@ struct PageErrorMiddleware: RouterMiddleware {
             "t": strings.table, "lang": language.rawValue, "title": strings[heading], "heading": strings[heading], "detail": strings[detail],
             "status": status.code, "request_id": context.id,
         ]
-        if let extra { data["extra"] = extra }
+        if let extra { data["extra"] = strings.problems.translate(extra) }
         let html = (try? pages.renderer.render("error", data)) ?? BrowserErrorPage.page(status: status, problem: nil)
         return Response(status: status, headers: BrowserErrorPage.pageHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
     }

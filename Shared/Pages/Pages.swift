@@ -175,9 +175,21 @@ public struct PageRequest: Sendable {
     /// The words of a status or other code: `status_<code>` from the catalogue.
     public func label(_ prefix: String, _ code: String) -> String { strings.optional("\(prefix)_\(code)") ?? code }
 
+    /// The API's problem texts of `error` in the page's language (those the language's
+    /// patterns know; the rest as the API wrote them).
+    public func translated(_ error: CoEClientError) -> CoEClientError {
+        guard var problem = error.problem, language != .en else { return error }
+        problem.errors = problem.errors?.map { FieldProblem(field: $0.field, problem: strings.problems.translate($0.problem)) }
+        problem.detail = problem.detail.map { strings.problems.translate($0) }
+        var copy = error
+        copy.problem = problem
+        return copy
+    }
+
     /// The problems of a refused form, by field (the API's JSON path, `contact.email`, first part
     /// kept: `participatingCountries.2` is shown at `participatingCountries`), and the rest.
     public func fieldProblems(_ error: CoEClientError) -> (byField: [String: [String]], general: [String]) {
+        let error = translated(error)
         var byField: [String: [String]] = [:]
         var general: [String] = []
         for problem in error.problem?.errors ?? [] {

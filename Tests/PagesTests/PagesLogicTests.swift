@@ -89,4 +89,16 @@ struct PagesLogicTests {
         let items = Navigation.items(for: .focalPoint, current: "/proposals/new", strings: strings)
         #expect(items.filter { $0["current"] as? Bool == true }.map { $0["href"] as? String } == ["/proposals/new"])
     }
+
+    @Test func theAPIsCommonProblemsAreSaidInFrenchAndTheRestAsWritten() throws {
+        let renderer = try PageRenderer.bundled(service: nil)
+        let french = renderer.catalogue[.fr].problems
+        #expect(french.translate("is required") == "est obligatoire")
+        #expect(french.translate("must be 3 to 200 characters long (it is 2)") == "doit compter de 3 à 200 caractères (il en compte 2)")
+        #expect(french.translate(#"must be an amount of euros with at most two decimals, like "1250000.00""#)
+            == "doit être un montant en euros avec au plus deux décimales, par exemple «\u{00A0}1250000.00\u{00A0}»")
+        #expect(french.translate("percentages must sum to 100; they sum to 90") == "les pourcentages doivent totaliser 100\u{00A0}; ils totalisent 90")
+        #expect(french.translate("something no pattern knows") == "something no pattern knows")
+        #expect(renderer.catalogue[.en].problems.translate("is required") == "is required", "English is the APIs' own")
+    }
 }

@@ -240,7 +240,12 @@ struct BrowserCycleTests {
         try await browser.signIn("fp-ma", next: "/proposals/new")
         #expect(try await browser.driver.execute("return document.documentElement.lang;") as? String == "fr")
         #expect(try await browser.text("h1") == "Nouvelle proposition")
+        // The service's problem, said in French beside the field.
         try await browser.fill("#title", "Renforcement de la biosécurité des laboratoires de Rabat")
+        try await browser.fill("#requestedBudget", "beaucoup")
+        try await browser.click("#save")
+        #expect(try await browser.text("#requestedBudget-error").hasPrefix("doit être un montant en euros"))
+        #expect(try await browser.text("#problems").contains("Budget demandé (EUR) : doit être un montant en euros"))
         try await browser.fill("#summary", "Mise à niveau de deux laboratoires de référence et formation du personnel.")
         try await browser.fill("#objectives", "Équiper deux laboratoires\nFormer 40 techniciens")
         try await browser.fill("#requestedBudget", "1 250 000,00")

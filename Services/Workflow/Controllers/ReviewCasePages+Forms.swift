@@ -136,7 +136,7 @@ extension ReviewCasePages {
             let notice = try await change()
             return page.redirect(to: "/reviews/\(id)", notice: notice)
         } catch let error as CoEClientError where [400, 409, 422].contains(error.status ?? 0) {
-            return try await render(page, id: id, refused: Refused(name, fields: form, error: error, rows: rows))
+            return try await render(page, id: id, refused: Refused(name, fields: form, error: page.translated(error), rows: rows))
         }
     }
 
