@@ -30,6 +30,23 @@ extension CoEClient {
         return reply.status == 200 ? try Self.document(reply, of: call) : nil
     }
 
+    /// Every item of a paginated list, following its cursors, at most `maxPages` pages (so a
+    /// cursor that doesn't move never loops the caller).
+    public func documentItems(
+        _ service: CoEService, _ path: String, query: [(String, String?)] = [], pageSize: Int = 100, maxPages: Int = 50, as person: Person
+    ) async throws -> [[String: Any]] {
+        var items: [[String: Any]] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let answer = try await document(service, path, query: query + [("limit", String(pageSize)), ("cursor", cursor)], as: person)
+            items += answer.items
+            cursor = answer.object["nextCursor"] as? String
+            pages += 1
+        } while cursor != nil && pages < maxPages
+        return items
+    }
+
     /// Sends `body` (a JSON object, or none) with `method` to `path`; throws a ``CoEClientError``
     /// with the service's problem details for any status outside `expected`.
     public func change(

@@ -16,8 +16,10 @@ struct AssetsController {
     }()
 
     func addRoutes(to router: Router<ServiceRequestContext>) {
+        // Read from the bundle now, at start, not by the first request on the cooperative pool.
+        let files = Self.files
         router.get("assets/{name}") { _, context -> Response in
-            guard let name = context.parameters.get("name"), let file = Self.files[name] else {
+            guard let name = context.parameters.get("name"), let file = files[name] else {
                 throw HTTPProblem.notFound("The asset")
             }
             return Response(

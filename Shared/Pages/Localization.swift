@@ -9,18 +9,28 @@ public struct ProblemWords: Sendable {
         public var text: String
     }
 
-    public let rules: [Rule]
+    /// The rules, compiled once when the catalogue is read (not on every refused form).
+    /// NSRegularExpression is immutable once made and documented safe to use from any thread.
+    final class Compiled: @unchecked Sendable {
+        let rules: [(expression: NSRegularExpression, text: String)]
+        init(_ rules: [(NSRegularExpression, String)]) { self.rules = rules.map { (expression: $0.0, text: $0.1) } }
+    }
 
-    public init(rules: [Rule]) { self.rules = rules }
+    public let rules: [Rule]
+    let compiled: Compiled
+
+    /// The rules whose pattern compiles (the catalogue refuses the others at start).
+    public init(rules: [Rule]) {
+        self.rules = rules
+        self.compiled = Compiled(rules.compactMap { rule in (try? NSRegularExpression(pattern: rule.pattern)).map { ($0, rule.text) } })
+    }
 
     /// `text` in this language, or as it was.
     public func translate(_ text: String) -> String {
         let range = NSRange(text.startIndex..., in: text)
-        for rule in rules {
-            guard let expression = try? NSRegularExpression(pattern: rule.pattern),
-                  let match = expression.firstMatch(in: text, range: range)
-            else { continue }
-            return expression.replacementString(for: match, in: text, offset: 0, template: rule.text)
+        for rule in compiled.rules {
+            guard let match = rule.expression.firstMatch(in: text, range: range) else { continue }
+            return rule.expression.replacementString(for: match, in: text, offset: 0, template: rule.text)
         }
         return text
     }

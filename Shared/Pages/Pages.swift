@@ -99,11 +99,9 @@ public struct PageRequest: Sendable {
         self.session = session
         self.language = language
         self.strings = pages.renderer.catalogue[language]
-        var client = CoEClient(
-            http: pages.http, endpoints: pages.settings.endpoints, tokens: PassedToken(session.token), retry: .none,
+        self.client = CoEClient(
+            http: pages.http, endpoints: pages.settings.endpoints, tokens: PassedToken(session.token), retry: RetryPolicy(attempts: 2),
             requestTimeout: .seconds(20), logger: pages.logger)
-        client.retry = RetryPolicy(attempts: 2)
-        self.client = client
         self.uri = request.uri.description
         // A form shown again after a refusal answers a POST: its language switch goes to the
         // page the form belongs to (the path without the action), which a GET can open.

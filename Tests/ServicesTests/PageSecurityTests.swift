@@ -148,6 +148,43 @@ struct PageSecurityTests {
                 #expect(try await CookieSession.send(http, "GET", stack.url + path, cookie: nil, form: nil).status == 404, "\(path)")
             }
 
+            // Every role on every page: a page of another role's work is a 403 page, never a 5xx.
+            let reviewer = try await CookieSession.signIn("rev-fr", at: stack.url, http: http)
+            let finance = try await CookieSession.signIn("fin-alice", at: stack.url, http: http)
+            let manager = try await CookieSession.signIn("pm", at: stack.url, http: http)
+            let expected: [(CookieSession, String, [String: Int])] = [
+                (kz, "focal point", ["/proposals/new": 200, "/reviews": 403, "/funding": 403, "/funding/payments": 403, "/inbox": 200]),
+                (secretariat, "secretariat", ["/proposals/new": 403, "/reviews": 200, "/funding/payments": 200, "/inbox": 200]),
+                (reviewer, "reviewer", ["/proposals/new": 403, "/reviews": 200, "/funding": 403, "/funding/commitments": 403, "/inbox": 200]),
+                (finance, "finance", ["/proposals/new": 403, "/reviews": 403, "/funding": 200, "/funding/payments": 200, "/inbox": 200]),
+                (manager, "programme manager", ["/proposals/new": 403, "/reviews": 200, "/funding": 200, "/inbox": 200]),
+            ]
+            for (session, role, pages) in expected {
+                for (path, status) in pages.sorted(by: { $0.key < $1.key }) {
+                    #expect(try await session.get(path).status == status, "\(role) on \(path)")
+                }
+            }
+            // A form of another role's work, with the poster's own valid token: refused, nothing made.
+            let someCase = UUID().uuidString.lowercased()
+            let reviewerToken = try #require(CookieSession.csrf(in: try await reviewer.get("/inbox").body))
+            let envelope = try await reviewer.post("/funding/envelopes", form: [("_csrf", reviewerToken), ("year", "2026"), ("region", "CA"), ("amount", "1000.00"), ("reason", "x")])
+            #expect(envelope.status == 403)
+            let kzToken = try #require(CookieSession.csrf(in: try await kz.get("/inbox").body))
+            for path in ["/reviews/\(someCase)/screening", "/reviews/\(someCase)/decision", "/funding/commitments/\(someCase)/payments"] {
+                let status = try await kz.post(path, form: [("_csrf", kzToken), ("outcome", "approved")]).status
+                #expect(status == 403 || status == 404, "a focal point posting \(path): \(status)")
+            }
+
+            // NUL and odd Unicode typed into a form: the service's answer on the page, escaped; never a 500.
+            let nul = try await kz.post("/proposals/new", form: [("_csrf", token), ("title", "Border\u{0}monitors")])
+            #expect(nul.status == 422)
+            #expect(nul.body.contains("NUL"))
+            let odd = "\u{202E}evil\u{200B}<b>x</b> \u{1F600}"
+            let oddForm = try await kz.post("/proposals/new", form: [("_csrf", token), ("title", odd), ("requestedBudget", "1e9")])
+            #expect(oddForm.status == 422, "the budget is refused; the title is shown back as typed")
+            #expect(!oddForm.body.contains("<b>x</b>") && oddForm.body.contains("&lt;b&gt;x&lt;/b&gt;"))
+            #expect(try await stack.client.proposals(as: fpKZ).count == 3, "nothing refused was made")
+
             // Signing out clears the cookie; the old page's token is refused without a session.
             let out = try await kz.post("/signout", form: [("_csrf", token)])
             #expect(out.status == 303)

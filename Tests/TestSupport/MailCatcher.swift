@@ -52,22 +52,8 @@ public final class MailCatcher: Sendable {
         let port = self.port
         // Accepting connections, and still running: a bound port alone is not a server (a
         // catcher that gave up at start holds its port for a moment before it exits).
-        guard await eventually(timeout: .seconds(60), { process.isRunning && Self.accepts(port) }) else {
+        guard await eventually(timeout: .seconds(60), { process.isRunning && ServiceProcess.accepts(port) }) else {
             throw CatcherError(description: "the mail catcher did not start on \(port)")
-        }
-    }
-
-    /// Whether something accepts a TCP connection on the loopback `port`.
-    static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
 

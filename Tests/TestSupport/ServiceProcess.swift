@@ -188,14 +188,25 @@ public final class ServiceProcess: Sendable {
     }
 
     public static func canBind(_ port: Int) -> Bool {
+        withLoopbackSocket(port) { bind($0, $1, $2) == 0 }
+    }
+
+    /// Whether something accepts a TCP connection on the loopback `port`.
+    public static func accepts(_ port: Int) -> Bool {
+        withLoopbackSocket(port) { connect($0, $1, $2) == 0 }
+    }
+
+    /// A fresh TCP socket and the address 127.0.0.1:`port`, closed after `body`.
+    private static func withLoopbackSocket(_ port: Int, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Bool) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
     }
 }

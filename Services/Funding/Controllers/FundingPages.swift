@@ -43,16 +43,7 @@ struct FundingPages: Sendable {
     /// Every item of a paginated list of funding's, following its cursors (bounded, so a
     /// page never loops on a cursor that doesn't move).
     static func everything(_ page: PageRequest, _ path: String, query: [(String, String?)]) async throws -> [[String: Any]] {
-        var items: [[String: Any]] = []
-        var cursor: String?
-        var pages = 0
-        repeat {
-            let answer = try await page.client.document(.funding, path, query: query + [("limit", "100"), ("cursor", cursor)], as: page.person)
-            items += answer.items
-            cursor = answer.object["nextCursor"] as? String
-            pages += 1
-        } while cursor != nil && pages < 50
-        return items
+        try await page.client.documentItems(.funding, path, query: query, as: page.person)
     }
 
     /// Whether the API refused what was sent (the form is shown again with why), rather than failed.

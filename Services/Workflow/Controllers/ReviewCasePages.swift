@@ -274,22 +274,14 @@ struct ReviewCasePages: Sendable {
     /// person may read it, else the reviewers the API shows on the region's cases. Whoever the
     /// page can't list is typed in (sub, name, country, e-mail), as the API takes them.
     func directory(_ page: PageRequest) async -> (reviewers: [Reviewer], fromDirectory: Bool) {
-        var listed: [Reviewer] = []
-        var cursor: String?
-        var visible = true
-        repeat {
-            let query: [(String, String?)] = [("role", "reviewer"), ("active", "true"), ("limit", "100"), ("cursor", cursor)]
-            guard let answer = try? await page.client.documentIfVisible(.notifications, "/v1/recipients", query: query, as: page.person) else {
-                visible = false
-                break
-            }
-            listed += answer.items.compactMap { item in
+        let query: [(String, String?)] = [("role", "reviewer"), ("active", "true")]
+        if let items = try? await page.client.documentItems(.notifications, "/v1/recipients", query: query, maxPages: 10, as: page.person) {
+            let listed = items.compactMap { item -> Reviewer? in
                 guard let sub = item["sub"] as? String, let name = item["name"] as? String else { return nil }
                 return Reviewer(sub: sub, name: name, email: item["email"] as? String, country: item["country"] as? String)
             }
-            cursor = answer.object["nextCursor"] as? String
-        } while cursor != nil && listed.count < 1000
-        if visible { return (listed.sorted { $0.name < $1.name }, true) }
+            return (listed.sorted { $0.name < $1.name }, true)
+        }
         var known: [String: Reviewer] = [:]
         for item in (try? await ReviewPages.cases(page, [])) ?? [] {
             for assignment in item["assignments"] as? [[String: Any]] ?? [] {

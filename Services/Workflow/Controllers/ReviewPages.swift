@@ -187,17 +187,7 @@ struct ReviewPages: Sendable {
 
     /// Every case of `/v1/reviews` with `query` that the person sees, page after page (at most 1000).
     static func cases(_ page: PageRequest, _ query: [(String, String?)]) async throws -> [[String: Any]] {
-        var items: [[String: Any]] = []
-        var cursor: String?
-        var pages = 0
-        repeat {
-            let answer = try await page.client.document(.workflow, "/v1/reviews", query: query + [("limit", "100"), ("cursor", cursor)], as: page.person)
-            items += answer.items
-            cursor = answer.object["nextCursor"] as? String
-            pages += 1
-        // Bounded by pages too: a cursor that doesn't move never loops the page.
-        } while cursor != nil && items.count < 1000 && pages < 10
-        return items
+        try await page.client.documentItems(.workflow, "/v1/reviews", query: query, maxPages: 10, as: page.person)
     }
 
     /// A reviewer's nationality: the reference data names the partner countries, reviewers come
