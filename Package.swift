@@ -222,7 +222,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
-                "ServiceRuntime",
+                "ServiceRuntime", "Pages",
             ],
             path: "Tests/TestSupport"
         ),
@@ -233,7 +233,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntakeTests",
-            dependencies: ["Intake", "Events", "Messaging", "ServiceRuntime"],
+            dependencies: ["Intake", "Events", "Messaging", "ServiceRuntime", "TestSupport"],
             path: "Tests/IntakeTests"
         ),
         .testTarget(

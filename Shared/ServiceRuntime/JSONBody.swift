@@ -15,6 +15,12 @@ public struct JSONBody: Sendable {
         self.value = try ProblemJSONDecoder.jsonValue(data)
     }
 
+    /// The body of `bytes` read as a request's is (a body kept aside, a test's).
+    public init(bytes: [UInt8]) throws {
+        self.bytes = bytes
+        self.value = try ProblemJSONDecoder.jsonValue(Data(bytes))
+    }
+
     /// The body of a request whose body is optional: nil when it has no bytes at all, whatever
     /// its headers say (`Content-Length: 00`, a chunked empty body), else checked as above.
     public static func ifPresent(_ request: Request, context: some RequestContext) async throws -> JSONBody? {

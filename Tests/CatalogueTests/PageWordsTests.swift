@@ -74,12 +74,22 @@ struct PageWordsTests {
         }
     }
 
-    /// French typography: a no-break space before `:`, `;`, `?` and `!`, and no typewriter apostrophe.
+    /// French typography, in the catalogues and the problem texts: a no-break space before `:`, `;`,
+    /// `?` and `!` and inside guillemets, and no typewriter apostrophe.
     @Test func frenchTextsFollowFrenchTypography() throws {
         for folder in Self.catalogueFolders {
-            for (key, text) in try Self.catalogue(folder, "fr") {
+            var texts = try Self.catalogue(folder, "fr")
+            // The APIs' problem texts as French pages say them.
+            let problems = folder.appendingPathComponent("problems.fr.json")
+            if FileManager.default.fileExists(atPath: problems.path) {
+                for (index, rule) in try JSONDecoder().decode([[String: String]].self, from: Data(contentsOf: problems)).enumerated() {
+                    texts["problems.fr.json #\(index)"] = rule["text"]
+                }
+            }
+            for (key, text) in texts {
                 #expect(!text.contains(" :") && !text.contains(" ;") && !text.contains(" ?") && !text.contains(" !"), "\(folder.lastPathComponent) \(key): «\(text)»")
                 #expect(!text.contains("'"), "\(folder.path) \(key): a typewriter apostrophe in «\(text)»")
+                #expect(!text.contains("« ") && !text.contains(" »"), "\(folder.path) \(key): guillemets take a no-break space in «\(text)»")
             }
         }
     }

@@ -38,8 +38,8 @@ struct ProposalDomainTests {
         return []
     }
 
-    @Test(arguments: [
-
+    /// A body breaking one rule each, and the field the rule names.
+    static let refusedBodies: [(body: String, field: String)] = [
         (#"{"title":"ab"}"#, "title"),
         (#"{"summary":"\#(String(repeating: "x", count: 4001))"}"#, "summary"),
         (#"{"region":"EU"}"#, "region"),
@@ -62,8 +62,9 @@ struct ProposalDomainTests {
         (#"{"implementingPartners":[{"role":"x"}]}"#, "implementingPartners.0.name"),
         (#"{"color":"blue"}"#, "color"),
         (#"{"contact":{"name":"A","email":"a@b.kz","fax":"1"}}"#, "contact.fax"),
-    
-    ])
+    ]
+
+    @Test(arguments: refusedBodies)
     func eachRuleNamesItsField(body: String, field: String) {
         #expect(throws: ProposalError.self, "\(body)") { try Self.draft(body) }
         do {
@@ -205,12 +206,15 @@ struct ProposalDomainTests {
 /// What the API fuzzer found loose in intake's rules.
 @Suite("Intake domain: rules the fuzzer tightened")
 struct ProposalRulesFuzzFindingsTests {
-    @Test(arguments: [
+    /// A body breaking one rule each, and the field the rule names.
+    static let looseBodies: [(body: String, field: String)] = [
         (#"{"implementingPartners":[{"name":"ISTC","country":"12"}]}"#, "implementingPartners.0.country"),
         (#"{"implementingPartners":[{"name":"ISTC","country":"K1"}]}"#, "implementingPartners.0.country"),
         (#"{"cbrnCategories":["nuclear","nuclear"]}"#, "cbrnCategories.1"),
         (#"{"cbrnAreas":["border_control","border_control"]}"#, "cbrnAreas.1"),
-    ])
+    ]
+
+    @Test(arguments: looseBodies)
     func looseValuesAreNamed(body: String, field: String) {
         do {
             _ = try ProposalDomainTests.draft(body)

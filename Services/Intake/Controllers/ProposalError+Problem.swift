@@ -11,7 +11,7 @@ extension ProposalError: ProblemConvertible {
             return HTTPProblem(.forbidden, type: "forbidden", detail: detail)
         case .invalidState(let status, let action):
             return .invalidState(
-                status.rawValue, allowed: status.allowedActions.map(\.rawValue), detail: "A \(status.rawValue) proposal can't be \(action.pastTense).")
+                status.rawValue, allowed: status.allowedActions.map(\.rawValue), detail: "\(status.withArticle.prefix(1).uppercased())\(status.withArticle.dropFirst()) proposal can't be \(action.pastTense).")
         case .invalid(let problems, let detail):
             return .validation(problems, detail: detail)
         case .staleVersion(let current, let given):

@@ -25,7 +25,7 @@ enum ProposalError: Error, Equatable, CustomStringConvertible {
         case .notFound(let id): "proposal \(id.lowercased) does not exist or is not visible"
         case .forbidden(let detail): detail
         case .invalidState(let status, let action):
-            "a \(status.rawValue) proposal can't be \(action.pastTense); it allows \(status.allowedActions.map(\.rawValue).joined(separator: ", "))"
+            "\(status.withArticle) proposal can't be \(action.pastTense); it allows \(status.allowedActions.map(\.rawValue).joined(separator: ", "))"
         case .invalid(let problems, _): problems.map { "\($0.field) \($0.problem)" }.joined(separator: "; ")
         case .staleVersion(let current, let given): "If-Match \(given) is not the current version \(current)"
         case .decisionRefused(let reason): reason

@@ -19,6 +19,9 @@ enum ProposalStatus: String, Codable, Sendable, CaseIterable {
     }
 
     func allows(_ action: ProposalAction) -> Bool { allowedActions.contains(action) }
+
+    /// The state with its article, for sentences: "a draft", "an approved".
+    var withArticle: String { (rawValue.first.map { "aeiou".contains($0) } == true ? "an " : "a ") + rawValue }
 }
 
 /// What a focal point does to a proposal.

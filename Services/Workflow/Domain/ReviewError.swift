@@ -40,10 +40,10 @@ enum ReviewError: Error, Equatable, CustomStringConvertible {
             "conflict of interest: \(country) takes part in this proposal (\(involved.joined(separator: ", ")))"
         case .notAssigned(let reviewer): "reviewer \(reviewer) is not assigned to this case"
         case .alreadyAssessed(let reviewer, let round):
-            "\(reviewer) already assessed round \(round): one assessment per reviewer per round; amend it instead"
-        case .nothingToAmend(let reviewer, let round): "\(reviewer) has no assessment of round \(round) to amend; submit one first"
+            "reviewer \(reviewer) already assessed round \(round): one assessment per reviewer per round; amend it instead"
+        case .nothingToAmend(let reviewer, let round): "reviewer \(reviewer) has no assessment of round \(round) to amend; submit one first"
         case .assessmentStands(let reviewer, let round):
-            "\(reviewer) has assessed round \(round); an assessment stands, so its reviewer stays on the round"
+            "reviewer \(reviewer) has assessed round \(round); an assessment stands, so its reviewer stays on the round"
         case .invalid(let problems): problems.map { "\($0.field) \($0.problem)" }.joined(separator: "; ")
         case .refused(let reason): reason
         }
