@@ -1,12 +1,19 @@
 import Events
 import Foundation
 
-/// The APIs' problem texts (English) as a language says them: patterns over the most common
-/// texts, with `$1`… for what they capture; a text no pattern matches stays as the API wrote it.
+/// The APIs' problem texts (English) as a language says them: patterns over the APIs' texts,
+/// with `$1`… for what they capture and `{amount:$1}` for a captured decimal string of euros
+/// written as the language writes amounts (`1 250 000,00 €`); a text no pattern matches stays
+/// as the API wrote it.
 public struct ProblemWords: Sendable {
     public struct Rule: Codable, Sendable {
         public var pattern: String
         public var text: String
+
+        public init(pattern: String, text: String) {
+            self.pattern = pattern
+            self.text = text
+        }
     }
 
     /// The rules, compiled once when the catalogue is read (not on every refused form).
@@ -17,11 +24,17 @@ public struct ProblemWords: Sendable {
     }
 
     public let rules: [Rule]
+    /// The language the rules' texts are in (how `{amount:…}` is written).
+    public let language: Language
     let compiled: Compiled
 
+    /// `{amount:…}` in a translated text.
+    private static let amount = try! NSRegularExpression(pattern: #"\{amount:([^}]*)\}"#)
+
     /// The rules whose pattern compiles (the catalogue refuses the others at start).
-    public init(rules: [Rule]) {
+    public init(rules: [Rule], language: Language = .en) {
         self.rules = rules
+        self.language = language
         self.compiled = Compiled(rules.compactMap { rule in (try? NSRegularExpression(pattern: rule.pattern)).map { ($0, rule.text) } })
     }
 
@@ -30,9 +43,19 @@ public struct ProblemWords: Sendable {
         let range = NSRange(text.startIndex..., in: text)
         for rule in compiled.rules {
             guard let match = rule.expression.firstMatch(in: text, range: range) else { continue }
-            return rule.expression.replacementString(for: match, in: text, offset: 0, template: rule.text)
+            return amounts(in: rule.expression.replacementString(for: match, in: text, offset: 0, template: rule.text))
         }
         return text
+    }
+
+    /// `{amount:1250000.00}` written as the language writes amounts; what is not an amount as it is.
+    func amounts(in text: String) -> String {
+        var result = text
+        for match in Self.amount.matches(in: text, range: NSRange(text.startIndex..., in: text)).reversed() {
+            guard let whole = Range(match.range, in: result), let value = Range(match.range(at: 1), in: result) else { continue }
+            result.replaceSubrange(whole, with: language.euros(decimal: String(result[value])))
+        }
+        return result
     }
 }
 
@@ -109,7 +132,7 @@ public struct Catalogue: Sendable {
                     problems.append("\(file.path): \(error)")
                 }
             }
-            problemWords[language] = ProblemWords(rules: rules)
+            problemWords[language] = ProblemWords(rules: rules, language: language)
         }
         guard problems.isEmpty else { throw PageError.configuration(problems.joined(separator: "; ")) }
         languages = Dictionary(uniqueKeysWithValues: tables.map {

@@ -82,6 +82,9 @@ struct FundingProblemsInFrenchTests {
             }
         }
 
+        let envelopeShort = try PageProblemWords.french("the IfS envelope of CA for 2026 has 700000.01 available; 1000000.00 is needed, 299999.99 more than it has.", service: "Funding")
+        #expect(envelopeShort.hasPrefix("l’enveloppe IfS de la région CA pour 2026 dispose de 700") && !envelopeShort.contains("299999.99"), "\(envelopeShort)")
+
         #expect(texts.count > 50, "the rules named \(texts.count) problems")
         let english = try PageProblemWords.leftInEnglish(texts, service: "Funding")
         #expect(english.isEmpty, "a French page shows these in English:\n\(english.joined(separator: "\n"))")

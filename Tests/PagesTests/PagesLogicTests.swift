@@ -101,4 +101,16 @@ struct PagesLogicTests {
         #expect(french.translate("something no pattern knows") == "something no pattern knows")
         #expect(renderer.catalogue[.en].problems.translate("is required") == "is required", "English is the APIs' own")
     }
+
+    @Test func amountsInAProblemAreWrittenAsTheLanguageWritesThem() throws {
+        let french = try PageRenderer.bundled(service: nil).catalogue[.fr].problems
+        let euros = { (text: String) in Language.fr.euros(decimal: text) }
+        #expect(euros("1300000.00").hasSuffix("€") && !euros("1300000.00").contains("."))
+        #expect(french.translate("must not exceed the requested budget: 1300000.00 is 50000.00 over the 1250000.00 requested")
+            == "ne doit pas dépasser le budget demandé\u{00A0}: \(euros("1300000.00")) dépasse de \(euros("50000.00")) les \(euros("1250000.00")) demandés")
+        // A rule's `{amount:…}` of something that is not an amount keeps it as it is.
+        let rules = ProblemWords(rules: [.init(pattern: "^over by (.+)$", text: "dépasse de {amount:$1}")], language: .fr)
+        #expect(rules.translate("over by 12.5.0") == "dépasse de 12.5.0")
+        #expect(rules.translate("over by -0.01") == "dépasse de \(euros("-0.01"))")
+    }
 }
