@@ -183,6 +183,10 @@ struct PageSecurityTests {
             let oddForm = try await kz.post("/proposals/new", form: [("_csrf", token), ("title", odd), ("requestedBudget", "1e9")])
             #expect(oddForm.status == 422, "the budget is refused; the title is shown back as typed")
             #expect(!oddForm.body.contains("<b>x</b>") && oddForm.body.contains("&lt;b&gt;x&lt;/b&gt;"))
+            // A service's own rule, refused on a French page, is said in French (intake's patterns, from its bundle).
+            let french = try await kz.post("/proposals/new?lang=fr", form: [("_csrf", token), ("title", "Détecteurs"), ("region", "EU")])
+            #expect(french.status == 422)
+            #expect(french.body.contains("n’est pas une région des centres d’excellence"), "\(french.body.prefix(3000))")
             #expect(try await stack.client.proposals(as: fpKZ).count == 3, "nothing refused was made")
 
             // Signing out clears the cookie; the old page's token is refused without a session.
