@@ -205,6 +205,43 @@ struct NotificationServiceTests {
         }
     }
 
+    /// A secretariat sees of the directory only what assigning a reviewer takes: the active
+    /// reviewers' sub, name, e-mail and country. Never the other people, the inactive, or anyone's
+    /// language or preferences; the directory itself stays the admins'.
+    @Test func aSecretariatListsTheActiveReviewersAndNothingElseOfThem() async throws {
+        try await NotificationServices.run { services in
+            let notifications = services.notifications
+            _ = try await services.addRecipient("rev-fr", role: "reviewer", email: "camille@example.fr", language: "fr", country: "FR")
+            _ = try await services.addRecipient("rev-none", role: "reviewer", email: "kim@example.org")
+            let gone = try await services.addRecipient("rev-gone", role: "reviewer", email: "gone@example.org", country: "DE")
+            _ = try await services.addRecipient("fp-ma", role: "focal_point", email: "pfn.ma@example.org", country: "MA")
+            #expect(try await notifications.request(.PATCH, "/v1/recipients/\(gone)", json: #"{"active":false}"#, headers: try await Admin.pm).status == .ok)
+            let secretariat = try await TestTokens.header(role: "secretariat", sub: "sec-ca", region: "CA")
+
+            let reply = try await notifications.get("/v1/reviewers", headers: secretariat)
+            #expect(reply.status == .ok, "\(reply.text)")
+            let items = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [String: Any])["items"] as? [[String: Any]]
+            #expect(Set((items ?? []).compactMap { $0["sub"] as? String }) == ["rev-fr", "rev-none"], "active reviewers only")
+            for item in items ?? [] { #expect(Set(item.keys) == ["sub", "name", "email", "country"], "\(item)") }
+            let camille = items?.first { $0["sub"] as? String == "rev-fr" }
+            #expect(camille?["email"] as? String == "camille@example.fr" && camille?["country"] as? String == "FR")
+            #expect(items?.first { $0["sub"] as? String == "rev-none" }?["country"] is NSNull, "no country is null, not missing")
+            struct Subs: Decodable { var items: [Item]; struct Item: Decodable { var sub: String } }
+            #expect(try await notifications.get("/v1/reviewers?country=FR&limit=1", headers: secretariat).json(Subs.self).items.map(\.sub) == ["rev-fr"])
+
+            // The directory stays the admins', whatever the filter says.
+            for path in ["/v1/recipients", "/v1/recipients?role=reviewer", "/v1/recipients?role=reviewer&active=true"] {
+                #expect(try await notifications.get(path, headers: secretariat).status == .forbidden, "\(path)")
+            }
+            for (role, sub) in [("focal_point", "fp-ma"), ("reviewer", "rev-fr"), ("finance", "fin-1")] {
+                let caller = try await TestTokens.header(role: role, sub: sub, country: role == "focal_point" ? "MA" : nil)
+                #expect(try await notifications.get("/v1/reviewers", headers: caller).status == .forbidden, "\(role)")
+            }
+            #expect(try await notifications.get("/v1/reviewers?country=FRA", headers: secretariat).status == .unprocessableEntity)
+            #expect(try await notifications.get("/v1/reviewers", headers: try await Admin.pm).status == .ok)
+        }
+    }
+
     /// The local stack's people file: valid entries are added, invalid ones skipped with a
     /// warning, and a second start adds nothing and keeps an admin's change.
     @Test func theRecipientsFileSeedsTheDirectoryOnce() async throws {

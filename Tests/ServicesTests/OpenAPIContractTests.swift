@@ -283,6 +283,8 @@ struct OpenAPIContractTests {
             try await Self.check(notifications, spec: "Notifications", samples: try await Self.common() + [
                 Sample(operation: "listRecipients", method: "GET", path: "/v1/recipients?role=focal_point&limit=5", json: nil, headers: admin),
                 Sample(operation: "listRecipients", method: "GET", path: "/v1/recipients?role=nobody", json: nil, headers: admin),
+                Sample(operation: "listReviewers", method: "GET", path: "/v1/reviewers?limit=5", json: nil, headers: admin),
+                Sample(operation: "listReviewers", method: "GET", path: "/v1/reviewers", json: nil, headers: focalPoint),
                 Sample(
                     operation: "createRecipient", method: "POST", path: "/v1/recipients",
                     json: #"{"sub":"sec-nas","name":"Secrétariat","email":"sec-nas.oas@example.org","language":"fr","role":"secretariat","region":"NAS"}"#,

@@ -18,6 +18,33 @@ struct PreferencesView: ResponseEncodable, Sendable {
     }
 }
 
+/// An active reviewer as a secretariat chooses them: who they are, how to reach them, and the
+/// country a conflict of interest is checked against; nothing of their preferences.
+struct ReviewerView: ResponseEncodable, Sendable {
+    var sub: String
+    var name: String
+    var email: String
+    var country: String?
+
+    init(_ recipient: Recipient) {
+        sub = recipient.profile.sub
+        name = recipient.profile.name
+        email = recipient.profile.email
+        country = recipient.profile.country
+    }
+
+    private enum Keys: String, CodingKey { case sub, name, email, country }
+
+    /// A reviewer without a country has `null`, not a missing key: every item has the same shape.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(sub, forKey: .sub)
+        try container.encode(name, forKey: .name)
+        try container.encode(email, forKey: .email)
+        try container.encode(country, forKey: .country)
+    }
+}
+
 /// A recipient of the directory.
 struct RecipientView: ResponseEncodable, Sendable {
     var recipient: Recipient

@@ -3,8 +3,9 @@ import Foundation
 import Hummingbird
 import ServiceRuntime
 
-/// `/v1/recipients` (admins): the people the initiative tells things to, and
-/// `/v1/preferences`: each person's own choices.
+/// `/v1/recipients` (admins): the people the initiative tells things to; `/v1/reviewers`
+/// (secretariats and admins): the active reviewers to assign; and `/v1/preferences`: each
+/// person's own choices.
 struct RecipientController: Sendable {
     let dependencies: ServiceDependencies
     let store: NotificationStore
@@ -25,6 +26,9 @@ struct RecipientController: Sendable {
         recipients.post(use: create)
         recipients.get("{id}", use: show)
         recipients.patch("{id}", use: update)
+        let reviewers = router.group("reviewers")
+        reviewers.add(middleware: dependencies.authenticator)
+        reviewers.get(use: listReviewers)
         let preferences = router.group("preferences")
         preferences.add(middleware: dependencies.authenticator)
         preferences.get(use: showPreferences)
@@ -41,15 +45,29 @@ struct RecipientController: Sendable {
         parameters.limitLength(of: "region", to: 10)
         try parameters.validate()
         let query = parameters
-        try access.checkMayList(role: query.filters["role"])
-        // A secretariat chooses among the reviewers who still take part: never the inactive ones.
-        let active = access.caller.role == .admin ? query.filters["active"].map { $0 == "true" } : true
+        try access.checkIsAdmin("reads the recipients directory")
         let filter = RecipientRepository.Filter(
             role: query.filters["role"], country: query.filters["country"], region: query.filters["region"],
-            active: active, limit: query.limit, after: query.after)
+            active: query.filters["active"].map { $0 == "true" }, limit: query.limit, after: query.after)
         let store = self.store
         let rows = try await dependencies.database.withConnection { connection in try await store.recipients.list(filter, on: connection) }
         return ListPage(rows: rows.map { (RecipientView($0.0), $0.1) }, limit: query.limit)
+    }
+
+    /// `?country=&limit=&cursor=`: the active reviewers, newest first, as a secretariat chooses
+    /// among them (never the inactive ones, never anyone's preferences).
+    @Sendable func listReviewers(request: Request, context: ServiceRequestContext) async throws -> ListPage<ReviewerView> {
+        let access = NotificationAccess(caller: try context.requireCaller())
+        var parameters = ListParameters(request, filters: ["country"])
+        parameters.limitLength(of: "country", to: 2)
+        try parameters.validate()
+        let query = parameters
+        try access.checkMayListReviewers()
+        let filter = RecipientRepository.Filter(
+            role: Caller.Role.reviewer.rawValue, country: query.filters["country"], region: nil, active: true, limit: query.limit, after: query.after)
+        let store = self.store
+        let rows = try await dependencies.database.withConnection { connection in try await store.recipients.list(filter, on: connection) }
+        return ListPage(rows: rows.map { (ReviewerView($0.0), $0.1) }, limit: query.limit)
     }
 
     @Sendable func show(request: Request, context: ServiceRequestContext) async throws -> RecipientView {

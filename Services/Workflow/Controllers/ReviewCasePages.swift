@@ -270,12 +270,12 @@ struct ReviewCasePages: Sendable {
         return section
     }
 
-    /// The reviewers the secretariat may choose from: the notifications directory when the
-    /// person may read it, else the reviewers the API shows on the region's cases. Whoever the
-    /// page can't list is typed in (sub, name, country, e-mail), as the API takes them.
+    /// The reviewers the secretariat may choose from: the active reviewers of the notifications
+    /// directory (`/v1/reviewers`) when it answers, else the reviewers the API shows on the
+    /// region's cases. Whoever the page can't list is typed in (sub, name, country, e-mail), as
+    /// the API takes them.
     func directory(_ page: PageRequest) async -> (reviewers: [Reviewer], fromDirectory: Bool) {
-        let query: [(String, String?)] = [("role", "reviewer"), ("active", "true")]
-        if let items = try? await page.client.documentItems(.notifications, "/v1/recipients", query: query, maxPages: 10, as: page.person) {
+        if let items = try? await page.client.documentItems(.notifications, "/v1/reviewers", query: [], maxPages: 10, as: page.person) {
             let listed = items.compactMap { item -> Reviewer? in
                 guard let sub = item["sub"] as? String, let name = item["name"] as? String else { return nil }
                 return Reviewer(sub: sub, name: name, email: item["email"] as? String, country: item["country"] as? String)
