@@ -5,8 +5,9 @@ import Foundation
 /// page) says what is wrong with it.
 extension CoEClient {
     /// An answer as JSON objects (`[String: Any]`, `[Any]`, `String`, `NSNumber`, `NSNull`),
-    /// with its `ETag`.
-    public struct Document {
+    /// with its `ETag`. Sendable: what `JSONSerialization` reads is value types and immutable
+    /// Foundation objects, never changed after the answer is read.
+    public struct Document: @unchecked Sendable {
         public var status: Int
         public var json: Any?
         public var etag: String?
@@ -21,13 +22,6 @@ extension CoEClient {
     public func document(_ service: CoEService, _ path: String, query: [(String, String?)] = [], as person: Person) async throws -> Document {
         let call = Call(service, .GET, path, query: query)
         return try Self.document(try await send(call, as: person, expecting: [200]), of: call)
-    }
-
-    /// `GET path` as `person`, or nil when the service answers 404 or 403 (not there, or not theirs to see).
-    public func documentIfVisible(_ service: CoEService, _ path: String, query: [(String, String?)] = [], as person: Person) async throws -> Document? {
-        let call = Call(service, .GET, path, query: query)
-        let reply = try await send(call, as: person, expecting: [200, 403, 404])
-        return reply.status == 200 ? try Self.document(reply, of: call) : nil
     }
 
     /// Every item of a paginated list, following its cursors, at most `maxPages` pages (so a

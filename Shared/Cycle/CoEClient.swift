@@ -97,17 +97,15 @@ public struct CoEClient: Sendable {
             repeatable || [.GET, .HEAD, .PUT, .DELETE].contains(method) || idempotencyKey != nil || ifMatch != nil
         }
 
-        /// `?a=1&b=x` of the parameters that have a value, each percent-encoded: the services'
-        /// cursors are base64 with `+`, `/` and `=` in them.
+        /// `?a=1&b=x` of the parameters that have a value, each percent-encoded (a value is
+        /// whatever a person typed or a page was given).
         static func queryString(_ query: [(String, String?)]) -> String {
             let pairs = query.compactMap { name, value in value.map { "\(name)=\(encoded($0))" } }
             return pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&")
         }
 
-        private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
         static func encoded(_ text: String) -> String {
-            text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+            text.addingPercentEncoding(withAllowedCharacters: .urlUnreserved) ?? text
         }
     }
 
@@ -226,4 +224,10 @@ public struct CoEClient: Sendable {
     static func id(inLocation location: String?) -> UUID? {
         location.flatMap { $0.split(separator: "/").last }.flatMap { UUID(uuidString: String($0)) }
     }
+}
+
+extension CharacterSet {
+    /// RFC 3986's unreserved characters, ASCII only: what goes into a URL's path segment or
+    /// query value as it is (Foundation's `.alphanumerics` has every script's letters).
+    public static let urlUnreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

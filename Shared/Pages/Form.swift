@@ -8,11 +8,9 @@ public struct Form: Sendable {
     /// More fields than any page's form has: a body of thousands is refused before it is read.
     public static let maximumFields = 1000
 
-    public let fields: [(name: String, value: String)]
     private let values: [String: [String]]
 
     public init(fields: [(name: String, value: String)]) {
-        self.fields = fields
         var values: [String: [String]] = [:]
         for field in fields { values[field.name, default: []].append(field.value) }
         self.values = values

@@ -32,7 +32,7 @@ struct PageErrorMiddleware: RouterMiddleware {
         switch error {
         case .signInRequired(let next):
             let signIn = pages.settings.signInURL
-            let back = next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
+            let back = next.addingPercentEncoding(withAllowedCharacters: .urlUnreserved) ?? "%2F"
             // `{next}` puts the page where the sign-in wants it (oauth2-proxy's `rd=`); else `next=`.
             let target = signIn.contains("{next}")
                 ? signIn.replacingOccurrences(of: "{next}", with: back) : signIn + (signIn.contains("?") ? "&" : "?") + "next=" + back

@@ -19,32 +19,11 @@ public struct PageSession: Sendable {
     static func of(_ request: Request, authenticator: TokenAuthenticator, language: Language) async throws -> PageSession? {
         let credential = TokenAuthenticator.credential(of: request)
         guard let authorization = credential.authorization else { return nil }
-        let caller: Caller
-        do {
-            caller = try await authenticator.caller(from: authorization)
-        } catch {
-            return nil
-        }
+        guard let (caller, claims) = try? await authenticator.verified(authorization) else { return nil }
         let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        // The signature was checked above: the profile claims are read from the same token.
-        let profile = Self.profile(of: token)
         let person = Person(
-            sub: caller.sub, name: profile.name ?? caller.sub, email: profile.email ?? "", language: language, role: caller.role,
+            sub: caller.sub, name: claims.name ?? caller.sub, email: claims.email ?? "", language: language, role: caller.role,
             country: caller.country, region: caller.region)
         return PageSession(token: token, caller: caller, person: person)
-    }
-
-    private struct Profile: Decodable {
-        var name: String?
-        var email: String?
-    }
-
-    private static func profile(of token: String) -> Profile {
-        let parts = token.split(separator: ".")
-        guard parts.count == 3 else { return Profile() }
-        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let profile = try? JSONDecoder().decode(Profile.self, from: data) else { return Profile() }
-        return profile
     }
 }

@@ -27,6 +27,16 @@ public enum PageValue {
         return text
     }
 
+    /// An API list's cursor as a page may pass it on and put back in a link: base64url (what
+    /// `ListParameters.Cursor` writes), at most 512 characters; anything else is dropped (the
+    /// first page), and the API still says whether a well-formed one is its own.
+    public static func cursor(_ text: String?) -> String? {
+        guard let text, !text.isEmpty, text.count <= 512,
+              text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else { return nil }
+        return text
+    }
+
     /// An ISO 8601 date-time of an API's answer, with or without fractional seconds.
     public static func date(_ value: Any?) -> Date? {
         guard let text = value as? String else { return nil }

@@ -93,6 +93,9 @@ public struct PageRequest: Sendable {
     public let uri: String
     let path: String
     let setsLanguage: Bool
+    /// The header's unread count, asked for as the page opens (a GET), so that it comes while
+    /// the page calls its own APIs rather than after them.
+    let unreadCount: Task<Int?, Never>?
 
     init(pages: Pages, session: PageSession, request: Request, language: Language) {
         self.pages = pages
@@ -104,9 +107,22 @@ public struct PageRequest: Sendable {
             requestTimeout: .seconds(20), logger: pages.logger)
         self.uri = request.uri.description
         // A form shown again after a refusal answers a POST: its language switch goes to the
-        // page the form belongs to (the path without the action), which a GET can open.
-        self.path = request.method == .post ? Self.parent(of: request.uri.path) : request.uri.path
+        // page the form belongs to (the path without the action, or the one `render` is told),
+        // which a GET can open. Empty segments are dropped: `//proposals` must not become a
+        // link to another host.
+        let segments = request.uri.path.split(separator: "/")
+        self.path = request.method == .post ? Self.parent(of: request.uri.path) : "/" + segments.joined(separator: "/")
         self.setsLanguage = request.uri.queryParameters["lang"].flatMap { Language(rawValue: String($0)) } != nil
+        // A form post mostly answers with a redirect: it asks only when it renders.
+        self.unreadCount = request.method == .get ? Self.unread(client: client, person: session.person) : nil
+    }
+
+    /// The unread count is a courtesy: a second at most, no retry, none when notifications is away.
+    static func unread(client: CoEClient, person: Person) -> Task<Int?, Never> {
+        var quick = client
+        quick.requestTimeout = .seconds(1)
+        quick.retry = .none
+        return Task { [quick] in try? await quick.unreadCount(as: person) }
     }
 
     public var person: Person { session.person }
@@ -118,8 +134,12 @@ public struct PageRequest: Sendable {
     }
 
     /// The page `template` in the shared layout, with the person's navigation, unread count,
-    /// language switcher and CSRF token.
-    public func render(_ template: String, title: String, _ data: [String: Any] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// language switcher and CSRF token. `path`: the page a form shown again belongs to, when it
+    /// is not the form's action without its last segment.
+    public func render(
+        _ template: String, title: String, _ data: [String: Any] = [:], status: HTTPResponse.Status = .ok, path: String? = nil
+    ) async throws -> Response {
+        let path = path ?? self.path
         var context = data
         context["t"] = strings.table
         context["lang"] = language.rawValue
@@ -127,14 +147,10 @@ public struct PageRequest: Sendable {
         context["csrf"] = session.csrf
         context["user"] = ["name": person.name, "role": strings["role_\(caller.role.rawValue)"]]
         context["nav"] = Navigation.items(for: caller.role, current: path, strings: strings)
-        // The header's count is a courtesy: a second at most, and the page comes without it when notifications is away.
-        var quick = client
-        quick.requestTimeout = .seconds(1)
-        quick.retry = .none
-        if let unread = try? await quick.unreadCount(as: person), unread > 0 { context["unread"] = unread }
+        if let unread = await (unreadCount ?? Self.unread(client: client, person: person)).value, unread > 0 { context["unread"] = unread }
         let other: Language = language == .en ? .fr : .en
         context["switch_language"] = ["code": other.rawValue, "label": strings["language_\(other.rawValue)"], "href": Self.switching(path, to: other)]
-        if let notice = pages.renderer.catalogue[language].optional("notice_\(noticeKey ?? "")"), noticeKey != nil { context["notice"] = notice }
+        if let noticeKey, let notice = strings.optional("notice_\(noticeKey)") { context["notice"] = notice }
         let html = try pages.renderer.render(template, context)
         var headers = BrowserErrorPage.pageHeaders
         if setsLanguage { headers[.setCookie] = SessionCookie.language(language.rawValue, secure: pages.settings.secureCookies) }
@@ -172,6 +188,17 @@ public struct PageRequest: Sendable {
     public func region(_ code: String?) -> String { code.map { pages.reference.regionName($0, in: language) } ?? "" }
     /// The words of a status or other code: `status_<code>` from the catalogue.
     public func label(_ prefix: String, _ code: String) -> String { strings.optional("\(prefix)_\(code)") ?? code }
+
+    /// One page of an API's list from `cursor` (the page's `?cursor=`, read with
+    /// `PageValue.cursor`), and the cursor used: one the API refuses as not its own (422) gives
+    /// the first page, not an error page.
+    public func listPage(_ service: CoEService, _ path: String, query: [(String, String?)], cursor: String?) async throws -> (CoEClient.Document, cursor: String?) {
+        do {
+            return (try await client.document(service, path, query: query + [("cursor", cursor)], as: person), cursor)
+        } catch let error as CoEClientError where error.status == 422 && cursor != nil {
+            return (try await client.document(service, path, query: query, as: person), nil)
+        }
+    }
 
     /// The API's problem texts of `error` in the page's language (those the language's
     /// patterns know; the rest as the API wrote them).

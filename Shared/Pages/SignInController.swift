@@ -53,7 +53,7 @@ public struct SignInController: Sendable {
         guard minter != nil else { throw PageError.notFound }
         let language = pages.language(of: request)
         let strings = pages.renderer.catalogue[language]
-        let nonce = SessionCookie.cookies(of: request)[Self.formCookie].flatMap { $0.count == 43 ? $0 : nil } ?? Self.nonce()
+        let nonce = SessionCookie.cookies(of: request)[Self.formCookie].flatMap { Self.isNonce($0) ? $0 : nil } ?? Self.nonce()
         let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init))
         let groups = Caller.Role.allCases.map { role -> [String: Any] in
             let people = people.filter { $0.role == role }.map { person -> [String: Any] in
@@ -79,7 +79,7 @@ public struct SignInController: Sendable {
     @Sendable func signIn(request: Request, context: ServiceRequestContext) async throws -> Response {
         guard let minter else { throw PageError.notFound }
         let form = try await Form.read(request, context: context)
-        guard let nonce = SessionCookie.cookies(of: request)[Self.formCookie], nonce.count == 43, form[SessionCookie.csrfField] == nonce else {
+        guard let nonce = SessionCookie.cookies(of: request)[Self.formCookie], Self.isNonce(nonce), form[SessionCookie.csrfField] == nonce else {
             throw PageError.csrf
         }
         guard let sub = form["sub"], let person = people.person(sub) else { throw PageError.badRequest("no such person") }
@@ -109,7 +109,6 @@ public struct SignInController: Sendable {
         return Response(status: .seeOther, headers: headers)
     }
 
-    /// A path of this site to go back to: `/…` but not `//…` (another host) nor a backslash trick.
     /// A path of this site to go back to after signing in: `/` and then anything but another
     /// `/` (`//host` is another site), with no backslash (read as `/`) and no control or space
     /// character (browsers drop a tab or newline, so `/<TAB>/host` would become `//host`);
@@ -120,6 +119,11 @@ public struct SignInController: Sendable {
               next.utf8.count <= 2000
         else { return "/" }
         return next
+    }
+
+    /// A nonce as `nonce()` makes them (43 base64url characters): only such a value is sent back in `Set-Cookie`.
+    static func isNonce(_ text: String) -> Bool {
+        text.utf8.count == 43 && text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
     }
 
     static func nonce() -> String {

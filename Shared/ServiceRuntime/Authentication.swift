@@ -162,7 +162,7 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
         let changes = [.post, .put, .patch, .delete].contains(request.method)
         do {
             // A browser says where a request comes from: a change sent by another site's page
-            // is refused whatever credential rides along (a session cookie, or the bearer an
+            // (or a sibling host's) is refused whatever credential rides along (a session cookie, or the bearer an
             // OIDC proxy adds for its own cookie). Clients that are not browsers don't send it.
             if changes, Self.isCrossSite(request) {
                 throw HTTPProblem(
@@ -207,9 +207,15 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
         await audit.record(entry, outcome: outcome)
     }
 
-    /// Whether a browser marked the request as sent by another site (`Sec-Fetch-Site: cross-site`).
+    static let fetchSite = HTTPField.Name("Sec-Fetch-Site")!
+
+    /// Whether a browser marked the request as sent by another page than this site's own:
+    /// `cross-site`, and `same-site` too (a sibling host, another port of the same host), since
+    /// an OIDC proxy's cookie would carry it. Only `same-origin` and `none` (typed or bookmarked)
+    /// are the site's; clients that are not browsers send no such header.
     public static func isCrossSite(_ request: Request) -> Bool {
-        request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() == "cross-site"
+        guard let site = request.headers[fetchSite]?.lowercased() else { return false }
+        return site != "same-origin" && site != "none"
     }
 
     /// The `Authorization` header, or else the session cookie's token as a bearer credential;
@@ -222,6 +228,12 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
 
     /// The caller a bearer token names, or a 401 problem.
     public func caller(from authorization: String?) async throws -> Caller {
+        try await verified(authorization).caller
+    }
+
+    /// The caller a bearer token names and its verified claims (a page's person has the token's
+    /// name and e-mail too), or a 401 problem.
+    public func verified(_ authorization: String?) async throws -> (caller: Caller, claims: AccessClaims) {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
             throw Self.unauthorized("missing", detail: "Send Authorization: Bearer <access token> (coe-<service> token mints one locally), or sign in for the session cookie.")
         }
@@ -281,7 +293,7 @@ public struct TokenAuthenticator: RouterMiddleware, Sendable {
         guard problems.isEmpty, let role else {
             throw Self.unauthorized("invalid_token", detail: "The token's claims are not accepted.", errors: problems)
         }
-        return Caller(sub: claims.sub.value, role: role, country: claims.country, region: claims.region)
+        return (Caller(sub: claims.sub.value, role: role, country: claims.country, region: claims.region), claims)
     }
 
     /// PostgreSQL keeps no text with NUL in it: a path segment or query parameter holding one is

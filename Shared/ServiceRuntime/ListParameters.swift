@@ -30,9 +30,7 @@ public struct ListParameters: Sendable {
 
         /// base64url without padding: safe in a query string as it is.
         public var encoded: String {
-            Data("\(time)|\(id.uuidString)\(rank.map { "|\($0)" } ?? "")".utf8).base64EncodedString()
-                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: "")
+            Data("\(time)|\(id.uuidString)\(rank.map { "|\($0)" } ?? "")".utf8).base64URLEncoded
         }
 
         /// PostgreSQL's `timestamptz::text` shape with values the (proleptic Gregorian) calendar has:

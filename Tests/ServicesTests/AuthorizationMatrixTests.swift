@@ -34,19 +34,24 @@ struct AuthorizationMatrixTests {
         }
     }
 
-    /// The operations of a service's spec that need a caller.
-    static func authenticatedOperations(_ service: String) throws -> Set<String> {
+    /// Every operation of a service's spec: its method, path template, id, and whether it needs a caller.
+    static func operations(_ service: String) throws -> [(method: String, path: String, id: String?, authenticated: Bool)] {
         let text = try String(contentsOf: root.appendingPathComponent("Services/\(service.capitalized)/openapi.yaml"), encoding: .utf8)
         let spec = try #require(try Yams.load(yaml: text) as? [String: Any])
-        var operations = Set<String>()
-        for (_, item) in spec["paths"] as? [String: Any] ?? [:] {
+        var operations: [(method: String, path: String, id: String?, authenticated: Bool)] = []
+        for (path, item) in spec["paths"] as? [String: Any] ?? [:] {
             for (method, operation) in item as? [String: Any] ?? [:] where method != "parameters" {
                 let operation = operation as? [String: Any] ?? [:]
-                if let security = operation["security"] as? [Any], security.isEmpty { continue }
-                if let id = operation["operationId"] as? String { operations.insert(id) }
+                let open = (operation["security"] as? [Any])?.isEmpty == true
+                operations.append((method.uppercased(), path, operation["operationId"] as? String, !open))
             }
         }
         return operations
+    }
+
+    /// The operations of a service's spec that need a caller.
+    static func authenticatedOperations(_ service: String) throws -> Set<String> {
+        Set(try operations(service).filter(\.authenticated).compactMap(\.id))
     }
 
     @Test func everyAuthenticatedOperationHasARowForEveryRole() throws {

@@ -144,9 +144,14 @@ struct CookieSession: Sendable {
     }
 
     /// The first `_csrf` value of a page's forms.
-    static func csrf(in html: String) -> String? {
-        guard let range = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+    static func csrf(in html: String) -> String? { field("_csrf", in: html) }
+
+    /// The first value of the form field `name` on a page, as the browser sends it back (unescaped).
+    static func field(_ name: String, in html: String) -> String? {
+        guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
         return String(html[range.upperBound...].prefix { $0 != "\"" })
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
     }
 
     func get(_ path: String, accept: String = "text/html") async throws -> Answer {
@@ -191,5 +196,17 @@ struct CookieSession: Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// Runs `body` with a client that follows no redirect, shut down afterwards whatever happens.
+    static func withClient(_ body: (HTTPClient) async throws -> Void) async throws {
+        let http = makeClient()
+        do {
+            try await body(http)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
     }
 }

@@ -12,14 +12,7 @@ import TestSupport
 struct PageSecurityTests {
     @Test func cookiesCSRFAndScopingHoldThroughThePagesAndTheAPI() async throws {
         try await PageStack.run { stack in
-            let http = CookieSession.makeClient()
-            do {
-                try await Self.check(stack, http: http)
-            } catch {
-                try? await http.shutdown()
-                throw error
-            }
-            try await http.shutdown()
+            try await CookieSession.withClient { http in try await Self.check(stack, http: http) }
         }
     }
 
@@ -81,6 +74,11 @@ struct PageSecurityTests {
                 http, "POST", stack.url + "/proposals/new", cookie: kz.cookie, form: [("_csrf", token)] + fields,
                 extra: [("Sec-Fetch-Site", "cross-site")])
             #expect(crossSite.status == 403)
+            // Nor a sibling host's (`same-site`: another subdomain or port), which an OIDC proxy's cookie would reach.
+            let sameSite = try await CookieSession.send(
+                http, "POST", stack.url + "/proposals/new", cookie: kz.cookie, form: [("_csrf", token)] + fields,
+                extra: [("Sec-Fetch-Site", "same-site")])
+            #expect(sameSite.status == 403)
             // Forms a page never sends: too large (413), too many fields (400), a form id that can't be a header (no 503).
             let huge = try await kz.post("/proposals/new", form: [("_csrf", token), ("summary", String(repeating: "x", count: 1_100_000))])
             #expect(huge.status == 413)
@@ -100,6 +98,17 @@ struct PageSecurityTests {
             #expect(withHeader.status == 201, "\(withHeader.body)")
             let crossSiteAPI = try await kz.postJSON("/v1/proposals", json: body, headers: [("X-CSRF-Token", token), ("Sec-Fetch-Site", "cross-site")])
             #expect(crossSiteAPI.status == 403, "a browser's cross-site change is refused whatever it carries")
+            // A bearer (what an OIDC proxy adds) with a sibling host's change: refused before anything is looked up.
+            let bearer = try await stack.client.tokens.token(for: fpKZ)
+            let nowhere = "/v1/proposals/\(UUID().uuidString.lowercased())/withdraw"
+            let siblingAPI = try await CookieSession.send(
+                http, "POST", stack.url + nowhere, cookie: nil, form: nil, accept: "application/json",
+                extra: [("Authorization", "Bearer \(bearer)"), ("Sec-Fetch-Site", "same-site")])
+            #expect(siblingAPI.status == 403, "a bearer does not make a sibling site's change the site's own")
+            let ownAPI = try await CookieSession.send(
+                http, "POST", stack.url + nowhere, cookie: nil, form: nil, accept: "application/json",
+                extra: [("Authorization", "Bearer \(bearer)"), ("Sec-Fetch-Site", "same-origin")])
+            #expect(ownAPI.status == 404, "the site's own page with a bearer reaches the service: \(ownAPI.status)")
             #expect(try await kz.postJSON("/v1/proposals", json: body, headers: [("X-CSRF-Token", otherToken)]).status == 403)
 
             // With the token, the page's form makes the draft, and the page shows it to its owner only.
@@ -144,8 +153,18 @@ struct PageSecurityTests {
             #expect(client.header("Vary") == "Accept" && browser.header("Vary") == "Accept", "caches keep the two apart")
 
             // The services' operations endpoints are not on the public address.
-            for path in ["/metrics", "/health/ready", "/openapi.yaml", "/v1/proposals/../../metrics"] {
+            for path in ["/metrics", "/metrics/", "/health/ready", "/health/live/", "/openapi.yaml", "/openapi.yaml/", "/v1/proposals/../../metrics", "/v1/audit"] {
                 #expect(try await CookieSession.send(http, "GET", stack.url + path, cookie: nil, form: nil).status == 404, "\(path)")
+            }
+            // Every other operation of the four specs reaches its service through the gateway: without a
+            // token, 401 from the service (an open one answers), never the gateway's 404.
+            let unrouted: Set<String> = ["/metrics", "/health/live", "/health/ready", "/openapi.yaml", "/v1/audit"]
+            for service in AuthorizationMatrixTests.services {
+                for operation in try AuthorizationMatrixTests.operations(service) where !unrouted.contains(operation.path) {
+                    let path = operation.path.replacingOccurrences(of: #"\{[^}]+\}"#, with: "6f1c1a56-08a3-4a52-9d8f-6d3f10e1a001", options: .regularExpression)
+                    let answer = try await CookieSession.send(http, operation.method, stack.url + path, cookie: nil, form: nil, accept: "application/json")
+                    #expect(answer.status == (operation.authenticated ? 401 : 200), "\(service) \(operation.method) \(operation.path) through the gateway: \(answer.status)")
+                }
             }
 
             // Every role on every page: a page of another role's work is a 403 page, never a 5xx.

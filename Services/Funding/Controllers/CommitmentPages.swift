@@ -90,7 +90,7 @@ struct CommitmentPages: Sendable {
             "years": Array((current - 5)...(current + 1)).reversed().map { ["value": "\($0)", "label": "\($0)", "selected": $0 == filters.year] },
             "problems": refusal ?? [], "has_problems": !(refusal ?? []).isEmpty, "refused": true,
         ]
-        return try await page.render("funding-commitments", title: strings["commitments_title"], data, status: status)
+        return try await page.render("funding-commitments", title: strings["commitments_title"], data, status: status, path: "/funding/commitments")
     }
 
     func row(of commitment: [String: Any], page: PageRequest, finance: Bool) -> [String: Any] {
@@ -135,8 +135,7 @@ struct CommitmentPages: Sendable {
         data["participating"] = PageValue.optional(
             (commitment["participatingCountries"] as? [String] ?? []).map { page.country($0) }.joined(separator: ", "))
         // The page's title is the layout's; the project's own goes in its line and the facts.
-        data["title_text"] = PageValue.text(commitment["title"])
-        data["project_line"] = PageValue.text(commitment["title"])
+        data["project_title"] = PageValue.text(commitment["title"])
         data["blocked_text"] = strings("blocked_text", ["shortfall": page.language.euros(decimal: commitment["shortfall"] as? String)])
         data["instrument"] = PageValue.text(commitment["instrument"])
         data["released"] = page.language.euros(decimal: commitment["released"] as? String)
@@ -170,7 +169,7 @@ struct CommitmentPages: Sendable {
             let refusal = mine?.refusal ?? FundingRefusal()
             let chosen = mine?.values["tranche"] ?? nextTranche(schedule: schedule, payments: payments)
             data["record"] = [
-                "form_id": UUID().uuidString.lowercased(), "problems": refusal.summary(strings), "has_problems": !refusal.isEmpty,
+                "form_id": PageValue.newFormID(), "problems": refusal.summary(strings), "has_problems": !refusal.isEmpty,
                 "refused": false,
                 "tranche_field": refusal.field("tranche", name: "tranche", value: chosen, label: strings["field_tranche"], required: true),
                 "tranches": schedule.map { tranche -> [String: Any] in
@@ -199,7 +198,7 @@ struct CommitmentPages: Sendable {
             let mine = record?.kind == "recovery" ? record : nil
             let refusal = mine?.refusal ?? FundingRefusal()
             data["recovery"] = [
-                "form_id": UUID().uuidString.lowercased(), "problems": refusal.summary(strings), "has_problems": !refusal.isEmpty,
+                "form_id": PageValue.newFormID(), "problems": refusal.summary(strings), "has_problems": !refusal.isEmpty,
                 "refused": false, "open": mine != nil,
                 "amount_field": refusal.field(
                     "recovery-amount", name: "amount", value: mine?.values["amount"] ?? "", label: strings["field_amount"],
@@ -215,7 +214,7 @@ struct CommitmentPages: Sendable {
             ]
         }
         let title = strings("commitment_title", ["reference": reference])
-        return try await page.render("funding-commitment", title: title, data, status: status)
+        return try await page.render("funding-commitment", title: title, data, status: status, path: "/funding/commitments/\(id)")
     }
 
     /// A tranche of the schedule: what it was to pay, what is verified and what awaits verification.
@@ -275,7 +274,7 @@ struct CommitmentPages: Sendable {
             "rejection_reason": PageValue.optional(PageValue.text(payment["rejectionReason"])),
             "may_decide": finance && pending && !own,
             "four_eyes": finance && pending && own,
-            "back": "commitment", "form_id": UUID().uuidString.lowercased(),
+            "back": "commitment", "form_id": PageValue.newFormID(),
             "verify_label": strings("verify_label", ["payment": "\(reference) \(label) \(amount)"]),
             "reject_label": strings("reject_label", ["payment": "\(reference) \(label) \(amount)"]),
             "reason_field": refusal.field(
@@ -316,8 +315,9 @@ struct CommitmentPages: Sendable {
             let refusal = FundingRefusal(error, page: page)
             let status = HTTPResponse.Status(code: error.status ?? 409)
             if fromList {
-                let reference = form["reference"].map { "\($0)\(page.strings["colon"]) " } ?? ""
-                return try await list(page, filters: filters(of: request), refusal: refusal.summary(page.strings).map { reference + $0 }, status: status)
+                let summary = refusal.summary(page.strings)
+                let lines = form["reference"].map { reference in summary.map { page.strings("problem_line", ["field": reference, "problem": $0]) } } ?? summary
+                return try await list(page, filters: filters(of: request), refusal: lines, status: status)
             }
             return try await show(page, id: id, record: nil, decision: nil, general: refusal.summary(page.strings), status: status)
         }

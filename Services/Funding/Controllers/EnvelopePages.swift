@@ -76,10 +76,9 @@ struct EnvelopePages: Sendable {
             totals.available = Money(cents: totals.available.cents &+ envelope.available.cents)
             let id = envelope.id.lowercased
             var item: [String: Any] = [
-                "id": id, "region": name, "region_code": envelope.region, "instrument": envelope.instrument,
+                "id": id, "region": name, "region_code": envelope.region,
                 "amount": page.euros(envelope.amount), "committed": page.euros(envelope.committed), "disbursed": page.euros(disbursed),
                 "outstanding": page.euros(outstanding), "available": page.euros(envelope.available), "absorption": absorption,
-                "commitment_rate": FundingPages.percent(row["commitmentRate"], language),
                 "commitments_text": strings("envelope_commitments", ["count": "\((row["commitments"] as? NSNumber)?.intValue ?? 0)"]),
                 "blocked_text": strings("envelope_blocked", ["count": "\((row["blocked"] as? NSNumber)?.intValue ?? 0)"]),
                 "has_blocked": ((row["blocked"] as? NSNumber)?.intValue ?? 0) > 0,
@@ -114,7 +113,6 @@ struct EnvelopePages: Sendable {
                 "outstanding": page.euros(Money(cents: max(0, totals.committed.cents - totals.disbursed.cents))),
                 "available": page.euros(totals.available),
                 "absorption": FundingPages.percent((report.object["totals"] as? [String: Any])?["absorptionRate"], language),
-                "commitment_rate": FundingPages.percent((report.object["totals"] as? [String: Any])?["commitmentRate"], language),
             ],
             "downloads": [
                 ["href": "/v1/reports/regions?year=\(year)&format=csv", "label": strings["download_regions"], "id": "download-regions"],
@@ -130,7 +128,7 @@ struct EnvelopePages: Sendable {
             let refusal = creating?.refusal ?? FundingRefusal()
             let region = creating?.values["region"] ?? ""
             data["create"] = [
-                "form_id": UUID().uuidString.lowercased(),
+                "form_id": PageValue.newFormID(),
                 "year_field": refusal.field(
                     "envelope-year", name: "year", value: creating?.values["year"] ?? "\(year)", label: strings["field_year"], type: "number",
                     required: true),
@@ -146,9 +144,9 @@ struct EnvelopePages: Sendable {
                 "regions": pages.reference.regions.map { ["code": $0.code, "name": $0.name(in: language), "selected": $0.code == region] },
                 "problems": refusal.summary(strings), "has_problems": !refusal.isEmpty, "refused": false,
             ]
-            data["form_id"] = UUID().uuidString.lowercased()
+            data["form_id"] = PageValue.newFormID()
         }
-        return try await page.render("funding-overview", title: strings["overview_title"], data, status: status)
+        return try await page.render("funding-overview", title: strings["overview_title"], data, status: status, path: "/funding")
     }
 
     // MARK: Changes

@@ -49,8 +49,8 @@ struct FundingPages: Sendable {
     /// Whether the API refused what was sent (the form is shown again with why), rather than failed.
     static func isRefusal(_ error: CoEClientError) -> Bool { [400, 409, 422].contains(error.status ?? 0) }
 
-    /// A POST-only path asked for with GET (the language switcher of a form shown again after
-    /// a refusal links to the path it was posted to): the page it belongs to.
+    /// A POST-only path asked for with GET (an address copied or bookmarked from a form shown
+    /// again after a refusal): the page it belongs to.
     static func redirect(_ request: Request, to location: String) -> Response {
         var target = location
         if let language = request.uri.queryParameters["lang"].flatMap({ Language(rawValue: String($0)) }) { target += "?lang=\(language.rawValue)" }

@@ -56,7 +56,7 @@ struct FundingRefusal: Sendable {
     /// Everything, for the summary above the form: a field's problems after its label.
     func summary(_ strings: Strings) -> [String] {
         general + byField.sorted { $0.key < $1.key }.flatMap { field, texts in
-            texts.map { "\(strings.optional("field_\(field)") ?? field)\(strings["colon"]) \($0)" }
+            texts.map { strings("problem_line", ["field": strings.optional("field_\(field)") ?? field, "problem": $0]) }
         }
     }
 

@@ -71,7 +71,7 @@ struct PaymentPages: Sendable {
             "regions": pages.reference.regions.map { ["value": $0.code, "label": $0.name(in: page.language), "selected": $0.code == region] },
             "caption": strings("payments_caption", ["count": "\(rows.count)"]),
         ]
-        return try await page.render("funding-payments", title: strings["payments_title"], data, status: status)
+        return try await page.render("funding-payments", title: strings["payments_title"], data, status: status, path: "/funding/payments")
     }
 
     // MARK: Decisions
@@ -108,7 +108,7 @@ struct PaymentPages: Sendable {
         var body: [String: Any] = [:]
         if let reason = form["reason"] { body["reason"] = reason }
         do {
-            let key = PageValue.key(form, "reject", paymentID) ?? "page-reject-\(paymentID)-\(UUID().uuidString.lowercased())"
+            let key = PageValue.key(form, "reject", paymentID) ?? "page-reject-\(paymentID)-\(PageValue.newFormID())"
             _ = try await page.client.change(
                 .funding, "POST", "/v1/commitments/\(id)/payments/\(paymentID)/rejection", body: body, key: key, expecting: [200], as: page.person)
             return page.redirect(to: "/funding/commitments/\(id)", notice: "payment_rejected")

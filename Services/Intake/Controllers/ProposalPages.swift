@@ -28,15 +28,9 @@ struct ProposalPages: Sendable {
     @Sendable func list(request: Request, context: ServiceRequestContext) async throws -> Response {
         let page = try await pages.open(request, context: context)
         let status = request.uri.queryParameters["status"].map(String.init).flatMap { ProposalStatus(rawValue: $0)?.rawValue }
-        // The API's own cursor pages the list; one that isn't the API's is dropped (first page), not an error page.
-        let cursor = request.uri.queryParameters["cursor"].map(String.init).flatMap { $0.count <= 200 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_=+/".contains($0)) } ? $0 : nil }
-        let query: [(String, String?)] = [("status", status), ("limit", "50")]
-        let answer: CoEClient.Document
-        do {
-            answer = try await page.client.document(.intake, "/v1/proposals", query: query + [("cursor", cursor)], as: page.person)
-        } catch let error as CoEClientError where error.status == 422 && cursor != nil {
-            answer = try await page.client.document(.intake, "/v1/proposals", query: query, as: page.person)
-        }
+        let (answer, cursor) = try await page.listPage(
+            .intake, "/v1/proposals", query: [("status", status), ("limit", "50")],
+            cursor: PageValue.cursor(request.uri.queryParameters["cursor"].map(String.init)))
         let rows = answer.items.map { row(of: $0, page: page) }
         let filters = ProposalStatus.allCases.map { value -> [String: Any] in
             var item: [String: Any] = ["value": value.rawValue, "label": page.label("status", value.rawValue)]
@@ -48,9 +42,8 @@ struct ProposalPages: Sendable {
             "proposals", title: title,
             [
                 "proposals": rows, "filters": filters, "can_create": page.caller.role == .focalPoint, "empty": rows.isEmpty,
-                "older": PageValue.optional((answer.object["nextCursor"] as? String).map { next in
-                    "/proposals?" + [status.map { "status=\($0)" }, "cursor=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? next)"]
-                        .compactMap { $0 }.joined(separator: "&")
+                "older": PageValue.optional(PageValue.cursor(answer.object["nextCursor"] as? String).map { next in
+                    "/proposals?" + [status.map { "status=\($0)" }, "cursor=\(next)"].compactMap { $0 }.joined(separator: "&")
                 }),
                 "paged": cursor != nil,
             ])
@@ -102,9 +95,7 @@ struct ProposalPages: Sendable {
         guard (proposal.object["allowedActions"] as? [String] ?? []).contains("update"), page.caller.role == .focalPoint else {
             throw PageError.forbidden
         }
-        var values = proposal.object
-        values["etag"] = proposal.etag ?? ""
-        return try await form(page, proposal: values, action: "/proposals/\(id)/edit", problems: nil, status: .ok)
+        return try await form(page, proposal: Self.editable(proposal), action: "/proposals/\(id)/edit", problems: nil, status: .ok)
     }
 
     @Sendable func update(request: Request, context: ServiceRequestContext) async throws -> Response {
@@ -151,7 +142,7 @@ struct ProposalPages: Sendable {
         let region = values["region"] as? String ?? ""
         let reference = pages.reference
         let data: [String: Any] = [
-            "action": action, "etag": values["etag"] as? String ?? "", "form_id": UUID().uuidString.lowercased(),
+            "action": action, "etag": values["etag"] as? String ?? "", "form_id": PageValue.newFormID(),
             "editing": action.hasSuffix("/edit"),
             "problems": general.isEmpty && byField.isEmpty ? [] : general + byField.sorted { $0.key < $1.key }.flatMap { key, texts in
                 texts.map { strings("problem_line", ["field": strings.optional("field_\(key)") ?? key, "problem": $0]) }
@@ -194,6 +185,13 @@ struct ProposalPages: Sendable {
     }
 
     /// The API's body from the form, as typed: the service, not the page, says what is wrong.
+    /// A proposal as its edit form starts: the API's values and the version an edit must match.
+    static func editable(_ proposal: CoEClient.Document) -> [String: Any] {
+        var values = proposal.object
+        values["etag"] = proposal.etag ?? ""
+        return values
+    }
+
     /// `clearing` sends blanks as null (an edit that empties a field) instead of leaving them out.
     static func body(of form: Form, clearing: Bool = false) -> [String: Any] {
         var body: [String: Any] = [:]
@@ -204,8 +202,7 @@ struct ProposalPages: Sendable {
         put("summary", form["summary"])
         put("region", form["region"])
         put("leadCountry", form["leadCountry"])
-        let objectives = (form["objectives"] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        body["objectives"] = objectives
+        body["objectives"] = PageValue.lines(form["objectives"])
         body["participatingCountries"] = form.values("participatingCountries")
         body["cbrnCategories"] = form.values("cbrnCategories")
         body["cbrnAreas"] = form.values("cbrnAreas")
@@ -261,9 +258,7 @@ struct ProposalPages: Sendable {
             return page.redirect(to: "/proposals/\(id)", notice: "submitted")
         } catch let error as CoEClientError where error.status == 422 {
             let proposal = try await page.client.document(.intake, "/v1/proposals/\(id)", as: page.person)
-            var values = proposal.object
-            values["etag"] = proposal.etag ?? ""
-            return try await form(page, proposal: values, action: "/proposals/\(id)/edit", problems: error, status: .unprocessableContent)
+            return try await form(page, proposal: Self.editable(proposal), action: "/proposals/\(id)/edit", problems: error, status: .unprocessableContent)
         }
     }
 
@@ -351,7 +346,4 @@ struct ProposalPages: Sendable {
             "payments": payments, "has_payments": !payments.isEmpty,
         ]
     }
-
-    // MARK: Reading values
-
 }

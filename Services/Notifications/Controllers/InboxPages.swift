@@ -31,14 +31,13 @@ struct InboxPages: Sendable {
 
     @Sendable func inbox(request: Request, context: ServiceRequestContext) async throws -> Response {
         let page = try await pages.open(request, context: context)
-        let cursor = Self.cursor(request.uri.queryParameters["cursor"].map(String.init))
         let unreadOnly = request.uri.queryParameters["unread"] == "true"
-        let answer = try await page.client.document(
-            .notifications, "/v1/notifications",
-            query: [("limit", String(Self.pageSize)), ("cursor", cursor), ("unread", unreadOnly ? "true" : nil)], as: page.person)
+        let (answer, cursor) = try await page.listPage(
+            .notifications, "/v1/notifications", query: [("limit", String(Self.pageSize)), ("unread", unreadOnly ? "true" : nil)],
+            cursor: PageValue.cursor(request.uri.queryParameters["cursor"].map(String.init)))
         let unread = (answer.object["unread"] as? NSNumber)?.intValue ?? 0
         let items = answer.items.map { item(of: $0, page: page) }
-        let next = (answer.object["nextCursor"] as? String).flatMap { Self.cursor($0) }
+        let next = (answer.object["nextCursor"] as? String).flatMap { PageValue.cursor($0) }
         let countKey = unread == 0 ? "inbox_unread_zero" : unread == 1 ? "inbox_unread_one" : "inbox_unread_other"
         var data: [String: Any] = [
             "items": items, "empty": items.isEmpty, "unread_count": unread, "unread_words": page.strings[countKey],
@@ -113,10 +112,9 @@ struct InboxPages: Sendable {
 
     @Sendable func read(request: Request, context: ServiceRequestContext) async throws -> Response {
         let (page, form) = try await pages.post(request, context: context)
-        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw PageError.notFound }
-        _ = try await page.client.change(
-            .notifications, "POST", "/v1/notifications/\(id.uuidString.lowercased())/read", body: nil, expecting: [200], as: page.person)
-        return page.redirect(to: Self.inboxHref(cursor: Self.cursor(form["cursor"]), unreadOnly: form["unread"] == "true"), notice: "marked_read")
+        let id = try PageValue.id(context)
+        _ = try await page.client.change(.notifications, "POST", "/v1/notifications/\(id)/read", body: nil, expecting: [200], as: page.person)
+        return page.redirect(to: Self.inboxHref(cursor: PageValue.cursor(form["cursor"]), unreadOnly: form["unread"] == "true"), notice: "marked_read")
     }
 
     @Sendable func readAll(request: Request, context: ServiceRequestContext) async throws -> Response {
@@ -131,15 +129,6 @@ struct InboxPages: Sendable {
         if unreadOnly { query.append("unread=true") }
         if let cursor { query.append("cursor=\(cursor)") }
         return query.isEmpty ? "/inbox" : "/inbox?" + query.joined(separator: "&")
-    }
-
-    /// The API's cursor as it may be put back in a link: it is base64, anything else is dropped
-    /// (the API says whether a cursor is one of its own).
-    static func cursor(_ text: String?) -> String? {
-        guard let text, !text.isEmpty, text.count <= 512,
-              text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_=".contains($0)) })
-        else { return nil }
-        return text
     }
 
     // MARK: Preferences
@@ -196,7 +185,7 @@ struct InboxPages: Sendable {
         let data: [String: Any] = [
             "has_problems": !(general.isEmpty && byField.isEmpty),
             "problems": general + byField.sorted { Self.fieldOrder($0.key) < Self.fieldOrder($1.key) }.flatMap { key, texts in
-                texts.map { "\(strings.optional("preferences_\(key)") ?? key)\(strings["label_separator"])\($0)" }
+                texts.map { strings("problem_line", ["field": strings.optional("preferences_\(key)") ?? key, "problem": $0]) }
             },
             "language_field": field("language"), "digest_field": field("digest"), "optout_field": field("emailOptOut"),
             "languages": Language.allCases.map { code -> [String: Any] in

@@ -35,10 +35,15 @@ extension ReviewCasePages {
         let (page, form) = try await pages.post(request, context: context)
         let id = try PageValue.id(context)
         var body: [String: Any] = [:]
+        var known: (reviewers: [Reviewer], fromDirectory: Bool)?
         if let sub = form["reviewer"] {
             // The list's reviewer as the list knows them: what the API needs is looked up again, not trusted from the form.
-            guard let reviewer = await directory(page).reviewers.first(where: { $0.sub == sub }) else {
-                return try await render(page, id: id, refused: Refused("assign", fields: form, problems: [(path: "reviewer", text: page.strings["reviewer_not_listed"])]))
+            let listed = await directory(page)
+            known = listed
+            guard let reviewer = listed.reviewers.first(where: { $0.sub == sub }) else {
+                var refused = Refused("assign", fields: form, problems: [(path: "reviewer", text: page.strings["reviewer_not_listed"])])
+                refused.directory = listed
+                return try await render(page, id: id, refused: refused)
             }
             body = ["reviewer": reviewer.sub, "name": reviewer.name]
             if let email = reviewer.email, !email.isEmpty { body["email"] = email }
@@ -47,7 +52,7 @@ extension ReviewCasePages {
             for name in ["reviewer", "name", "email"] { if let value = form["other_\(name)"] { body[name] = value } }
             if let country = form["other_country"] { body["country"] = country.uppercased() }
         }
-        return try await attempt(page, id: id, form: form, name: "assign") {
+        return try await attempt(page, id: id, form: form, name: "assign", directory: known) {
             let answer = try await page.client.change(
                 .workflow, "POST", "/v1/reviews/\(id)/assignments", body: body, key: PageValue.key(form, "assign", id), expecting: [200, 201], as: page.person)
             return answer.status == 200 ? "already_assigned" : "assigned"
@@ -59,7 +64,7 @@ extension ReviewCasePages {
         let (page, form) = try await pages.post(request, context: context)
         let id = try PageValue.id(context)
         guard let reviewer = form["reviewer"] else { throw PageError.badRequest("no reviewer named") }
-        let path = reviewer.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? reviewer
+        let path = reviewer.addingPercentEncoding(withAllowedCharacters: .urlUnreserved) ?? reviewer
         return try await attempt(page, id: id, form: form, name: "unassign") {
             _ = try await page.client.change(.workflow, "DELETE", "/v1/reviews/\(id)/assignments/\(path)", body: nil, expecting: [204], as: page.person)
             return "unassigned"
@@ -130,16 +135,16 @@ extension ReviewCasePages {
 
     /// Runs `change`; on success back to the case with the notice it names, on a refusal the case page with the form as typed.
     func attempt(
-        _ page: PageRequest, id: String, form: Form, name: String, rows: [Int] = [], _ change: () async throws -> String
+        _ page: PageRequest, id: String, form: Form, name: String, rows: [Int] = [],
+        directory: (reviewers: [Reviewer], fromDirectory: Bool)? = nil, _ change: () async throws -> String
     ) async throws -> Response {
         do {
             let notice = try await change()
             return page.redirect(to: "/reviews/\(id)", notice: notice)
         } catch let error as CoEClientError where [400, 409, 422].contains(error.status ?? 0) {
-            return try await render(page, id: id, refused: Refused(name, fields: form, error: page.translated(error), rows: rows))
+            var refused = Refused(name, fields: form, error: page.translated(error), rows: rows)
+            refused.directory = directory
+            return try await render(page, id: id, refused: refused)
         }
     }
-
-    /// RFC 3986's unreserved characters: a subject goes into the path as one segment.
-    static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 }

@@ -32,6 +32,9 @@ struct ReviewCasePages: Sendable {
         var status: HTTPResponse.Status
         /// The decision's schedule: the form's row of each tranche sent (blank rows are not sent).
         var rows: [Int] = []
+        /// The reviewers the refused assignment was checked against: the form shows them again
+        /// without asking the directory twice.
+        var directory: (reviewers: [Reviewer], fromDirectory: Bool)?
 
         init(_ form: String, fields: Form, error: CoEClientError, rows: [Int] = []) {
             self.form = form
@@ -207,7 +210,7 @@ struct ReviewCasePages: Sendable {
         let outcome = screening["outcome"] as? String ?? ""
         let answers = (screening["answers"] as? [[String: Any]] ?? []).map { answer -> [String: Any] in
             let met = answer["met"] as? Bool ?? false
-            var item: [String: Any] = ["label": checklistLabel(answer, page: page), "met": met, "met_label": page.strings[met ? "answer_met" : "answer_not_met"]]
+            var item: [String: Any] = ["label": checklistLabel(answer, page: page), "met_label": page.strings[met ? "answer_met" : "answer_not_met"]]
             if let note = answer["note"] as? String, !note.isEmpty { item["note"] = note }
             return item
         }
@@ -239,7 +242,7 @@ struct ReviewCasePages: Sendable {
             ["value": value, "id": "screening-outcome-\(value)", "label": page.label("screening_outcome", value), "checked": typed?["outcome"] == value]
         }
         return [
-            "items": items, "outcomes": outcomes, "form_id": UUID().uuidString.lowercased(),
+            "items": items, "outcomes": outcomes, "form_id": PageValue.newFormID(),
             "outcome_field": Self.field("screening-outcome", problems: refused?.at("outcome") ?? []),
             "reasons_field": Self.field("screening-reasons", value: typed?["reasons"] ?? "", problems: refused?.at("reasons") ?? [], hint: true),
         ]
@@ -253,7 +256,7 @@ struct ReviewCasePages: Sendable {
             let sub = assignment["reviewer"] as? String ?? ""
             var row: [String: Any] = [
                 "sub": sub, "name": assignment["name"] as? String ?? sub, "country": ReviewPages.nationality(assignment["country"] as? String, page: page),
-                "assigned_on": page.day(PageValue.date(assignment["assignedAt"])), "assessed": assessed.contains(sub),
+                "assigned_on": page.day(PageValue.date(assignment["assignedAt"])),
                 "assessed_label": page.strings[assessed.contains(sub) ? "reviewer_assessed" : "reviewer_not_assessed"],
                 "control": Self.controlID(sub),
                 "unassign_label": page.strings("unassign_named", ["name": assignment["name"] as? String ?? sub]),
@@ -293,7 +296,7 @@ struct ReviewCasePages: Sendable {
     }
 
     func assignForm(assigned: Set<String>, involved: Set<String>, refused: Refused?, page: PageRequest) async -> [String: Any] {
-        let (reviewers, fromDirectory) = await directory(page)
+        let (reviewers, fromDirectory) = if let known = refused?.directory { known } else { await directory(page) }
         let typed = refused?.fields
         let chosen = typed?["reviewer"]
         let other = ["reviewer", "name", "country", "email"].map { typed?["other_\($0)"] }
@@ -321,7 +324,7 @@ struct ReviewCasePages: Sendable {
             // Beside the list, each problem says which of the reviewer's details it is about.
             if usesList {
                 let label = field.isEmpty ? nil : page.strings.optional("field_assign_\(field)")
-                reviewerProblems.append(label.map { page.strings("problem_of_field", ["field": $0, "problem": problem.text]) } ?? problem.text)
+                reviewerProblems.append(label.map { page.strings("problem_line", ["field": $0, "problem": problem.text]) } ?? problem.text)
             } else if ["reviewer", "name", "country", "email"].contains(field) {
                 otherProblems[field, default: []].append(problem.text)
             }
@@ -329,7 +332,7 @@ struct ReviewCasePages: Sendable {
         var select = Self.field("reviewer", problems: reviewerProblems, hint: true)
         if !conflicts.isEmpty { select["describedby"] = ((select["describedby"] as? String).map { $0 + " " } ?? "") + "reviewer-conflicts" }
         var form: [String: Any] = [
-            "options": options, "form_id": UUID().uuidString.lowercased(), "select": select,
+            "options": options, "form_id": PageValue.newFormID(), "select": select,
             "source_hint": page.strings[fromDirectory ? "reviewer_source_directory" : "reviewer_source_cases"],
             "other_reviewer": Self.field("other-reviewer", value: other[0] ?? "", problems: otherProblems["reviewer"] ?? [], hint: true),
             "other_name": Self.field("other-name", value: other[1] ?? "", problems: otherProblems["name"] ?? []),
@@ -418,7 +421,7 @@ struct ReviewCasePages: Sendable {
         if page.language == .fr { total = total.replacingOccurrences(of: ".", with: ",") }
         return [
             "criteria": criteria, "recommendations": recommendations, "mode": amending ? "amend" : "assess", "amending": amending,
-            "form_id": UUID().uuidString.lowercased(), "total": total, "no_conflict": noConflict,
+            "form_id": PageValue.newFormID(), "total": total, "no_conflict": noConflict,
             "recommendation_field": Self.field("recommendation", problems: refused?.at("recommendation") ?? []),
             "comment_field": Self.field("assessment-comments", value: comment, problems: refused?.at("comment") ?? []),
             "submit_label": page.strings[amending ? "assessment_amend" : "assessment_submit"],
@@ -490,7 +493,7 @@ struct ReviewCasePages: Sendable {
         }
         let sum = shares.compactMap { Int($0.share.trimmingCharacters(in: .whitespaces)) }.reduce(0, +)
         var form: [String: Any] = [
-            "outcomes": outcomes, "rows": rows, "sum": "\(sum) %", "form_id": UUID().uuidString.lowercased(),
+            "outcomes": outcomes, "rows": rows, "sum": "\(sum) %", "form_id": PageValue.newFormID(),
             "outcome_field": Self.field("decision-outcome", problems: refused?.at("outcome") ?? []),
             "budget_field": Self.field("approvedBudget", value: typed?["approvedBudget"] ?? "", problems: refused?.at("approvedBudget") ?? [], hint: true),
             "schedule_field": Self.field("schedule", problems: refused?.exactly("paymentSchedule") ?? [], hint: true),
@@ -560,7 +563,7 @@ struct ReviewCasePages: Sendable {
             case let field?:
                 label = page.strings.optional(refused.form == "assign" ? "field_assign_\(field)" : "field_\(field)")
             }
-            return label.map { page.strings("problem_of_field", ["field": $0, "problem": problem.text]) } ?? problem.text
+            return label.map { page.strings("problem_line", ["field": $0, "problem": problem.text]) } ?? problem.text
         }
     }
 }

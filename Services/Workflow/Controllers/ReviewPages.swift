@@ -111,9 +111,16 @@ struct ReviewPages: Sendable {
         var due: [String: [String: Any]] = [:]
         for item in items { if let id = item["proposalId"] as? String { due[id] = Self.row(of: item, page: page) } }
         let regions = Set(items.compactMap { $0["region"] as? String }).sorted()
+        // Each region's ranking at once, not one after another.
+        let rankings = try await withThrowingTaskGroup(of: (String, CoEClient.Document).self) { group in
+            for region in regions {
+                group.addTask { (region, try await page.client.document(.workflow, "/v1/rankings", query: [("region", region)], as: page.person)) }
+            }
+            return try await group.reduce(into: [String: CoEClient.Document]()) { $0[$1.0] = $1.1 }
+        }
         var sections: [[String: Any]] = []
         for region in regions {
-            let ranking = try await page.client.document(.workflow, "/v1/rankings", query: [("region", region)], as: page.person).items
+            let ranking = rankings[region]?.items ?? []
             let available = envelopes.flatMap { list in try? Money.sum(list.filter { $0.region == region }.map(\.available)) }
             let rows = ranking.map { entry -> [String: Any] in
                 let id = entry["proposalId"] as? String ?? ""
@@ -165,7 +172,6 @@ struct ReviewPages: Sendable {
         else { return nil }
         return [
             "amount": page.euros(amount), "committed": page.euros(committed), "available": page.euros(available),
-            "instruments": envelopes.map(\.instrument).sorted().joined(separator: ", "), "year": String(envelopes[0].year),
         ]
     }
 
